@@ -1,0 +1,4 @@
+"""Ready-made models."""
+from .mlp import MLP
+
+__all__ = ["MLP"]

@@ -1,0 +1,86 @@
+"""What every layer and loss shares: a parameter list, input checks, a repr.
+
+The scaling rule of the whole package, stated once (LECTURE.md sections 6 and 10):
+layers never divide by the batch size N. Only a loss's mean reduction does, so
+every gradient that reaches a layer already carries the 1/N of the mean.
+"""
+import numpy as np
+
+
+class Parameter:
+    """One trainable array of a module, paired with its gradient: what SGD updates.
+
+    `data` and `grad` are the module's own arrays (e.g. `Linear.W` and
+    `Linear.dLdW`), read afresh each time, so an optimiser always sees the
+    gradient the last `backward` wrote.
+    """
+
+    def __init__(self, module, name, grad_name):
+        self.module, self.name, self.grad_name = module, name, grad_name
+
+    @property
+    def data(self):
+        return getattr(self.module, self.name)
+
+    @data.setter
+    def data(self, value):
+        setattr(self.module, self.name, value)
+
+    @property
+    def grad(self):
+        return getattr(self.module, self.grad_name)
+
+    @grad.setter
+    def grad(self, value):
+        setattr(self.module, self.grad_name, value)
+
+    def __repr__(self):
+        return f"Parameter({type(self.module).__name__}.{self.name}, shape={self.data.shape})"
+
+
+class Module:
+    """Base class: `forward`, `backward`, `parameters()` and friendly errors."""
+
+    def parameters(self):
+        """The trainable arrays of this module (none by default)."""
+        return []
+
+    def __call__(self, *args):
+        return self.forward(*args)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+    # -- input checks: a ValueError that names the layer, what it expected, what it got
+    def _check(self, method, name, x, shape=None, ndim=None, floating=True):
+        """Validate array `x` passed as argument `name` of `method`.
+
+        `shape` is a tuple with an int for a fixed size and a str for a free one
+        ("N", "C"), e.g. ("N", 3); `ndim` is a minimum number of axes instead.
+        """
+        where = f"{self!r}.{method}"
+        if not isinstance(x, np.ndarray):
+            raise ValueError(f"{where}: {name} must be a numpy array, got {type(x).__name__}; "
+                             f"wrap it with np.asarray(...)")
+        if floating and not np.issubdtype(x.dtype, np.floating):
+            raise ValueError(f"{where}: {name} must hold floats (float32 or float64), got dtype "
+                             f"{x.dtype}; convert it with {name}.astype(np.float64)")
+        if shape is not None:
+            ok = x.ndim == len(shape) and all(
+                isinstance(s, str) or s == d for s, d in zip(shape, x.shape))
+            if not ok:
+                expected = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+                raise ValueError(f"{where}: expected {name} of shape {expected}, "
+                                 f"got shape {x.shape}")
+        if ndim is not None and x.ndim < ndim:
+            raise ValueError(f"{where}: expected {name} with at least {ndim} axes, "
+                             f"got shape {x.shape}")
+        return x
+
+    def _cached(self, method, name):
+        """The array `forward` stored under `name`; a clear error if forward has not run."""
+        value = getattr(self, name, None)
+        if value is None:
+            raise RuntimeError(f"{self!r}.{method}: call forward before backward "
+                               f"(nothing is stored in self.{name} yet)")
+        return value

@@ -1,0 +1,4 @@
+"""Optimisers."""
+from .sgd import SGD
+
+__all__ = ["SGD"]

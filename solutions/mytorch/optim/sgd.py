@@ -1,0 +1,41 @@
+"""Stochastic gradient descent with momentum (LECTURE.md sections 2 and 6)."""
+import numpy as np
+
+
+class SGD:
+    r"""w <- w - lr * v,  v <- momentum * v + dL/dw   (torch.optim.SGD's momentum).
+
+    With momentum 0 this is the slides' update w <- w - eta dLoss/dw (eq. 6.1). With
+    momentum mu, torch's rule: the first step sets v = g, later steps v = mu v + g.
+    params: the model's `parameters()`; each has `.data` (updated in place) and `.grad`.
+    Derived in lectures/04_gd_and_chain_rule.ipynb.
+    """
+
+    def __init__(self, params, lr, momentum=0.0):
+        self.params = list(params)
+        if lr <= 0:
+            raise ValueError(f"SGD: lr must be positive, got {lr}")
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
+        self.lr, self.momentum = lr, momentum
+        self.v = [None] * len(self.params)      # one velocity per parameter, made at the first step
+
+    def step(self):
+        """Update every parameter in place from its current gradient."""
+        ### BEGIN SOLUTION
+        for k, p in enumerate(self.params):
+            g = p.grad
+            if self.momentum:
+                self.v[k] = g.copy() if self.v[k] is None else self.momentum * self.v[k] + g
+                g = self.v[k]
+            p.data -= self.lr * g
+        ### END SOLUTION
+
+    def zero_grad(self):
+        """Set every gradient to zero (backward overwrites them, so this is for torch's API
+        and for a step taken without a backward)."""
+        for p in self.params:
+            p.grad = np.zeros_like(p.data)
+
+    def __repr__(self):
+        return f"SGD(lr={self.lr}, momentum={self.momentum}, params={len(self.params)})"
