@@ -1,0 +1,54 @@
+"""The graded parts of homework hw1: 100 points, forward and backward graded separately.
+
+Each part is one nbgrader grade cell (its `grade_id` is the part id) whose visible test
+calls `autograder.visible.check(part_id, target)` and whose hidden test calls
+`autograder.hidden.check(part_id, target)`. `target` is the student's `mytorch`
+package, or for notebook parts the notebook's namespace (`globals()`).
+"""
+from dataclasses import dataclass
+
+ASSIGNMENT = "hw1"
+
+
+@dataclass(frozen=True)
+class Part:
+    id: str
+    notebook: str        # notebook file stem in solutions/hw1/
+    points: int
+    title: str           # what the student implements, as the table shows it
+
+
+NB_OPT, NB_MYTORCH, NB_TRAIN = "1_optimisation", "2_mytorch", "3_training"
+
+PARTS = [
+    Part("opt_critical", NB_OPT, 5, "critical points and the second-derivative test"),
+    Part("opt_hessian", NB_OPT, 5, "Hessian and classifying critical points of f(x, y)"),
+    Part("opt_gd", NB_OPT, 5, "gradient descent with its two stopping rules"),
+    Part("linear_forward", NB_MYTORCH, 5, "Linear.forward"),
+    Part("linear_backward", NB_MYTORCH, 7, "Linear.backward (dLdA, dLdW, dLdb)"),
+    Part("identity_forward", NB_MYTORCH, 1, "Identity.forward"),
+    Part("identity_backward", NB_MYTORCH, 1, "Identity.backward"),
+    Part("sigmoid_forward", NB_MYTORCH, 2, "Sigmoid.forward"),
+    Part("sigmoid_backward", NB_MYTORCH, 3, "Sigmoid.backward"),
+    Part("tanh_forward", NB_MYTORCH, 2, "Tanh.forward"),
+    Part("tanh_backward", NB_MYTORCH, 3, "Tanh.backward"),
+    Part("relu_forward", NB_MYTORCH, 2, "ReLU.forward"),
+    Part("relu_backward", NB_MYTORCH, 3, "ReLU.backward"),
+    Part("softmax_forward", NB_MYTORCH, 3, "Softmax.forward"),
+    Part("softmax_backward", NB_MYTORCH, 5, "Softmax.jacobian and Softmax.backward"),
+    Part("mse_forward", NB_MYTORCH, 2, "MSELoss.forward"),
+    Part("mse_backward", NB_MYTORCH, 3, "MSELoss.backward"),
+    Part("bce_forward", NB_MYTORCH, 2, "BCELoss.forward"),
+    Part("bce_backward", NB_MYTORCH, 3, "BCELoss.backward"),
+    Part("ce_forward", NB_MYTORCH, 3, "CrossEntropyLoss.forward (with label smoothing)"),
+    Part("ce_backward", NB_MYTORCH, 4, "CrossEntropyLoss.backward (with label smoothing)"),
+    Part("sgd_step", NB_MYTORCH, 3, "SGD.step without momentum"),
+    Part("sgd_momentum", NB_MYTORCH, 3, "SGD.step with momentum"),
+    Part("sequential_forward", NB_MYTORCH, 2, "Sequential.forward"),
+    Part("sequential_backward", NB_MYTORCH, 3, "Sequential.backward"),
+    Part("unitwise_forward", NB_MYTORCH, 4, "unitwise.forward (slides' forward pass)"),
+    Part("unitwise_backward", NB_MYTORCH, 6, "unitwise.derivative and unitwise.backward"),
+    Part("training", NB_TRAIN, 10, "train an MLP on digits to >= 95% test accuracy"),
+]
+BY_ID = {p.id: p for p in PARTS}
+assert sum(p.points for p in PARTS) == 100
