@@ -24,8 +24,10 @@ class StubError(ValueError):
     """A solution file whose regions cannot be turned into stubs."""
 
 
-def _enclosing_functions(tree):
-    """Map each line number to the innermost function (qualified name, docstring) around it."""
+def _enclosing_functions(tree, module):
+    """Map each line number to the innermost function (qualified name, docstring) around it.
+
+    Methods are named Class.method; module-level functions module.function."""
     where = {}
 
     def visit(node, prefix):
@@ -40,12 +42,15 @@ def _enclosing_functions(tree):
             visit(child, name)
 
     visit(tree, "")
+    for line, (name, doc) in where.items():
+        if "." not in name:
+            where[line] = (f"{module}.{name}", doc)
     return where
 
 
 def stub_source(source, filename="<source>"):
     """The student version of one solution file's text."""
-    where = _enclosing_functions(ast.parse(source, filename))
+    where = _enclosing_functions(ast.parse(source, filename), Path(filename).stem)
     out, region = [], None
     for number, line in enumerate(source.splitlines(keepends=True), start=1):
         if BEGIN in line:

@@ -25,7 +25,7 @@ ACTIVATIONS = {"identity": lambda z: z, "sigmoid": _sigmoid, "tanh": math.tanh,
 def derivative(name, z, y):
     """f'(z) of activation `name` from what the forward pass stored: z and y = f(z) (eqs. 8.6-8.8)."""
     # YOUR CODE HERE
-    raise NotImplementedError("derivative is not implemented yet: see its docstring")
+    raise NotImplementedError("unitwise.derivative is not implemented yet: see its docstring")
     raise ValueError(f"unitwise: unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}")
 
 
@@ -39,7 +39,7 @@ def forward(w, b, f, x):
     N = len(w) - 1
     z, y = [None], [list(x)]
     # YOUR CODE HERE
-    raise NotImplementedError("forward is not implemented yet: see its docstring")
+    raise NotImplementedError("unitwise.forward is not implemented yet: see its docstring")
     return z, y
 
 
@@ -57,7 +57,7 @@ def backward(w, f, z, y, dDiv_dY):
     dw, db = [None] * (N + 1), [None] * (N + 1)
     dy = list(dDiv_dY)
     # YOUR CODE HERE
-    raise NotImplementedError("backward is not implemented yet: see its docstring")
+    raise NotImplementedError("unitwise.backward is not implemented yet: see its docstring")
     return dw, db, dy
 
 

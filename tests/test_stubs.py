@@ -19,10 +19,10 @@ def test_no_solution_code_reaches_the_stubs():
 
 def test_generator_replaces_a_region_and_keeps_the_rest():
     source = 'def f(x):\n    """y = 2x; x: (N,)."""\n    y = x\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n'
-    out = gen.stub_source(source)
+    out = gen.stub_source(source, "mod.py")
     assert '"""y = 2x; x: (N,)."""' in out and "    y = x\n" in out
     assert "return 2 * x" not in out
-    assert 'raise NotImplementedError("f is not implemented yet' in out
+    assert 'raise NotImplementedError("mod.f is not implemented yet' in out
 
 
 @pytest.mark.parametrize("source, problem", [

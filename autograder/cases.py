@@ -1,0 +1,403 @@
+"""The inputs of every graded part of hw1, and how a part is run on a student's work.
+
+Student-safe: it holds inputs and the way each part is called, never an answer.
+Expected values come from running the reference on these inputs
+(`python -m autograder references`) and live with the checks that use them.
+
+A part's `run(target, x, state)` calls the student's code (`target` is their
+`mytorch` or, for notebook parts, the notebook's globals) on inputs `x` and returns
+(outputs, state): `state` is what the instance cached in forward. Backward parts are
+graded on their own: when the student's forward raises, the reference's cached state
+is put into the instance before backward is called.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .data import load_digits_split
+
+TRAINING_THRESHOLD = 0.95
+
+
+@dataclass(frozen=True)
+class Spec:
+    make: object                 # (rng, hidden) -> list of input dicts
+    run: object                  # (target, inputs, state) -> (outputs dict, state dict)
+    rtol: float = 1e-6
+    mistakes: object = None      # (inputs, state) -> [(hint, wrong value of an output)]; by output
+
+
+def _arrays(d):
+    """The array-valued (and shape-valued) attributes of an instance: its cached state."""
+    return {k: np.asarray(v) for k, v in d.items()
+            if isinstance(v, np.ndarray) or (k.endswith("_shape") and isinstance(v, tuple))}
+
+
+def _restore(state):
+    return {k: (tuple(int(s) for s in v) if k.endswith("_shape") else v) for k, v in state.items()}
+
+
+def _forward_then(inst, args, state):
+    """Run the student's forward; if it raises, give the instance the reference's cached state.
+
+    Returns the instance and its cached state after forward (stored with the references).
+    """
+    try:
+        inst.forward(*args)
+    except Exception:
+        if not state:
+            raise
+        inst.__dict__.update(_restore(state))
+    return inst, _arrays(inst.__dict__)
+
+
+# ---- Linear -----------------------------------------------------------------------------
+def _linear(mt, x):
+    layer = mt.nn.Linear(x["W"].shape[1], x["W"].shape[0])
+    layer.W, layer.b = x["W"].copy(), x["b"].copy()
+    return layer
+
+
+def _make_linear(rng, hidden):
+    shapes = [(5, 4, 3), (1, 3, 2), (8, 6, 7)] if hidden else [(2, 3, 2)]
+    return [{"A": rng.standard_normal((n, i)), "W": rng.standard_normal((o, i)),
+             "b": rng.standard_normal(o), "dLdZ": rng.standard_normal((n, o))} for n, i, o in shapes]
+
+
+def _run_linear_forward(mt, x, state):
+    layer = _linear(mt, x)
+    Z = layer.forward(x["A"].copy())
+    return {"Z": Z}, _arrays(layer.__dict__)
+
+
+def _run_linear_backward(mt, x, state):
+    layer, cached = _forward_then(_linear(mt, x), (x["A"].copy(),), state)
+    dLdA = layer.backward(x["dLdZ"].copy())
+    return {"dLdA": dLdA, "dLdW": layer.dLdW, "dLdb": layer.dLdb}, cached
+
+
+# ---- activations ----------------------------------------------------------------------------
+def _make_activation(large):
+    def make(rng, hidden):
+        shapes = [(4, 5), (1, 3), (6, 2)] if hidden else [(2, 3)]
+        cases = [{"Z": rng.standard_normal(s) * 3, "dLdA": rng.standard_normal(s)} for s in shapes]
+        if hidden and large:          # magnitudes that overflow a naive exp
+            cases.append({"Z": np.array([[1e4, -1e4, 0.5], [-800.0, 800.0, 0.0]]),
+                          "dLdA": rng.standard_normal((2, 3))})
+        if hidden:                    # keep ReLU's kink out of the comparison
+            for c in cases:
+                c["Z"][np.abs(c["Z"]) < 1e-3] = 0.5
+        return cases
+    return make
+
+
+def _run_activation_forward(name):
+    def run(mt, x, state):
+        inst = getattr(mt.nn, name)()
+        A = inst.forward(x["Z"].copy())
+        return {"A": A}, _arrays(inst.__dict__)
+    return run
+
+
+def _run_activation_backward(name):
+    def run(mt, x, state):
+        inst, cached = _forward_then(getattr(mt.nn, name)(), (x["Z"].copy(),), state)
+        out = {"dLdZ": inst.backward(x["dLdA"].copy())}
+        if name == "Softmax":
+            out["jacobian"] = inst.jacobian()
+        return out, cached
+    return run
+
+
+def _sigmoid_mistakes(x, state):
+    Z, g = x["Z"], x["dLdA"]
+    return {"dLdZ": [("you used Z where the derivative needs A = sigmoid(Z): dL/dZ = dL/dA * A (1 - A)",
+                      g * Z * (1 - Z))]}
+
+
+def _tanh_mistakes(x, state):
+    Z, g = x["Z"], x["dLdA"]
+    return {"dLdZ": [("you used Z where the derivative needs A = tanh(Z): dL/dZ = dL/dA * (1 - A^2)",
+                      g * (1 - Z ** 2))]}
+
+
+def _softmax_mistakes(x, state):
+    A, g = state.get("A"), x["dLdA"]
+    if A is None:
+        return {}
+    return {"dLdZ": [("you used only the diagonal of the Jacobian, A (1 - A); softmax is a vector "
+                      "activation: every output depends on every input (eq. 9.1)", g * A * (1 - A))]}
+
+
+# ---- losses ---------------------------------------------------------------------------------
+def _make_loss(kind):
+    def make(rng, hidden):
+        shapes = [(4, 3), (1, 5), (7, 2)] if hidden else [(2, 3)]
+        cases = []
+        for n, c in shapes:
+            if kind == "mse":
+                cases.append({"A": rng.standard_normal((n, c)), "Y": rng.standard_normal((n, c))})
+            elif kind == "bce":
+                cases.append({"A": rng.uniform(0.02, 0.98, (n, c)),
+                              "Y": rng.integers(0, 2, (n, c)).astype(float)})
+            else:
+                cases.append({"A": rng.standard_normal((n, c)) * 2, "Y": rng.integers(0, c, n),
+                              "alpha": np.float64(0.0)})
+                if hidden:
+                    probs = rng.dirichlet(np.ones(c), size=n)
+                    cases.append({"A": rng.standard_normal((n, c)), "Y": probs, "alpha": np.float64(0.2)})
+                    cases.append({"A": rng.standard_normal((n, c)), "Y": rng.integers(0, c, n),
+                                  "alpha": np.float64(0.1)})
+        if hidden and kind == "ce":
+            cases.append({"A": np.array([[1e4, 0.0, -1e4], [0.0, 2e4, 1.0]]), "Y": np.array([2, 1]),
+                          "alpha": np.float64(0.0)})
+        if not hidden and kind == "ce":
+            cases.append({"A": rng.standard_normal((2, 3)), "Y": np.array([1, 0]), "alpha": np.float64(0.3)})
+        return cases
+    return make
+
+
+def _loss(mt, name, x):
+    return getattr(mt.nn, name)(float(x["alpha"])) if "alpha" in x else getattr(mt.nn, name)()
+
+
+def _run_loss_forward(name):
+    def run(mt, x, state):
+        inst = _loss(mt, name, x)
+        L = inst.forward(x["A"].copy(), x["Y"].copy())
+        return {"loss": np.float64(L) if np.isscalar(L) else L}, _arrays(inst.__dict__)
+    return run
+
+
+def _run_loss_backward(name):
+    def run(mt, x, state):
+        inst, cached = _forward_then(_loss(mt, name, x), (x["A"].copy(), x["Y"].copy()), state)
+        return {"dLdA": inst.backward()}, cached
+    return run
+
+
+def _ce_mistakes(x, state):
+    """Smoothing with the slides' epsilon = alpha (instead of alpha / C), from the reference's P."""
+    n, c = x["A"].shape
+    alpha, P = float(x["alpha"]), state.get("P")
+    if alpha == 0 or P is None:
+        return {}
+    Y = np.eye(c)[x["Y"]] if x["Y"].ndim == 1 else x["Y"]
+    D_wrong = (1 - c * alpha) * Y + alpha
+    hint = (f"label smoothing: torch's alpha={alpha:g} is the slides' epsilon = alpha/C = {alpha / c:g} "
+            f"on every class; the target is (1 - alpha) Y + alpha / C")
+    return {"loss": [(hint, -np.sum(D_wrong * np.log(P)) / n)], "dLdA": [(hint, (P - D_wrong) / n)]}
+
+
+# ---- SGD ------------------------------------------------------------------------------------
+def _make_sgd(momentum):
+    def make(rng, hidden):
+        shapes = [(3, 4), (2, 1)] if hidden else [(2, 2)]
+        return [{"W": rng.standard_normal((o, i)), "b": rng.standard_normal(o),
+                 "dW": rng.standard_normal((3, o, i)), "db": rng.standard_normal((3, o)),
+                 "lr": np.float64(0.1 if not hidden else rng.uniform(0.01, 0.5)),
+                 "momentum": np.float64(momentum)} for o, i in shapes]
+    return make
+
+
+def _run_sgd(mt, x, state):
+    layer = _linear(mt, x)
+    opt = mt.optim.SGD(layer.parameters(), lr=float(x["lr"]), momentum=float(x["momentum"]))
+    for dW, db in zip(x["dW"], x["db"]):       # three steps, each with fresh gradients
+        layer.dLdW, layer.dLdb = dW.copy(), db.copy()
+        opt.step()
+    return {"W": layer.W, "b": layer.b}, {}
+
+
+# ---- Sequential: graded with stand-in layers, so it does not depend on the student's layers
+class _MatMul:
+    """A stand-in layer: Z = A M, dL/dA = dL/dZ M^T."""
+
+    def __init__(self, M):
+        self.M = M
+
+    def forward(self, A):
+        return A @ self.M
+
+    def backward(self, dLdZ):
+        return dLdZ @ self.M.T
+
+    def parameters(self):
+        return []
+
+
+def _make_sequential(rng, hidden):
+    dims = [[3, 4, 2], [2, 5, 3, 4]] if hidden else [[2, 3, 2]]
+    cases = []
+    for d in dims:
+        case = {"X": rng.standard_normal((3, d[0])), "dLdY": rng.standard_normal((3, d[-1]))}
+        case.update({f"M{k}": rng.standard_normal((a, b)) for k, (a, b) in enumerate(zip(d[:-1], d[1:]))})
+        cases.append(case)
+    return cases
+
+
+def _sequential(mt, x):
+    return mt.nn.Sequential(*[_MatMul(x[f"M{k}"]) for k in range(sum(key.startswith("M") for key in x))])
+
+
+def _run_sequential_forward(mt, x, state):
+    return {"Y": _sequential(mt, x).forward(x["X"].copy())}, {}
+
+
+def _run_sequential_backward(mt, x, state):
+    return {"dLdX": _sequential(mt, x).backward(x["dLdY"].copy())}, {}
+
+
+# ---- unit by unit (LECTURE.md section 8) ----------------------------------------------------
+ACTIVATION_NAMES = np.array(["identity", "sigmoid", "tanh", "relu"])
+
+
+def _make_unitwise(rng, hidden):
+    nets = [[3, 4, 3, 2], [2, 5, 1], [4, 3, 3, 3, 2]] if hidden else [[2, 3, 2]]
+    cases = []
+    for sizes in nets:
+        case = {"x": rng.standard_normal(sizes[0]), "dDiv_dY": rng.standard_normal(sizes[-1]),
+                "f": rng.choice(ACTIVATION_NAMES, len(sizes) - 1) if hidden else
+                np.array(["sigmoid", "identity"])}
+        for k, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+            case[f"W{k}"], case[f"b{k}"] = rng.standard_normal((d_out, d_in)), rng.standard_normal(d_out)
+        cases.append(case)
+    return cases
+
+
+def _network(x):
+    layers = sum(key.startswith("W") for key in x)
+    w = [None] + [x[f"W{k}"].T.tolist() for k in range(1, layers + 1)]   # w[k][i][j] = W[j, i]
+    b = [None] + [x[f"b{k}"].tolist() for k in range(1, layers + 1)]
+    return w, b, [None] + [str(s) for s in x["f"]]
+
+
+def _flat(nested):
+    return np.array([v for layer in nested[1:] for row in layer
+                     for v in (row if isinstance(row, list) else [row])], dtype=float)
+
+
+def _run_unitwise_forward(mt, x, state):
+    w, b, f = _network(x)
+    z, y = mt.unitwise.forward(w, b, f, x["x"].tolist())
+    return {"z": _flat(z), "y": _flat(y)}, {"z": _flat(z), "y": np.concatenate([x["x"], _flat(y)])}
+
+
+def _split(flat, sizes):
+    out, start = [None], 0
+    for s in sizes:
+        out.append(list(map(float, flat[start:start + s])))
+        start += s
+    return out
+
+
+def _run_unitwise_backward(mt, x, state):
+    w, b, f = _network(x)
+    try:
+        z, y = mt.unitwise.forward(w, b, f, x["x"].tolist())
+    except Exception:
+        if not state:
+            raise
+        sizes = [len(layer) for layer in b[1:]]
+        z = _split(state["z"], sizes)
+        y = [list(map(float, x["x"]))] + _split(state["y"][len(x["x"]):], sizes)[1:]
+    dw, db, dy0 = mt.unitwise.backward(w, f, z, y, x["dDiv_dY"].tolist())
+    cached = {"z": _flat(z), "y": np.concatenate([x["x"], _flat(y)])}
+    return {"dw": _flat(dw), "db": _flat(db), "dy0": np.array(dy0, dtype=float)}, cached
+
+
+# ---- notebook 1: optimisation (LECTURE.md section 2) ----------------------------------------
+def _make_critical(rng, hidden):
+    polys = 4 if hidden else 1
+    return [{"coeffs": np.round(rng.uniform(-3, 3, 5 if k % 2 else 4), 2)} for k in range(polys)] \
+        if hidden else [{"coeffs": np.array([1.0, -6.0, 9.0, 1.0])}]
+
+
+def _run_critical(ns, x, state):
+    points = np.asarray(ns["critical_points"](x["coeffs"].copy()), dtype=float)
+    kinds = np.array([ns["classify_critical_point"](x["coeffs"].copy(), p) for p in points], dtype=str)
+    return {"points": points, "kinds": kinds}, {}
+
+
+def _quadratic_cubic(Q, g):
+    return lambda p: 0.5 * p @ Q @ p + g @ p ** 3
+
+
+def _make_hessian(rng, hidden):
+    cases = []
+    for _ in range(3 if hidden else 1):
+        R = rng.standard_normal((2, 2))
+        cases.append({"Q": R + R.T, "g": rng.standard_normal(2), "p": rng.standard_normal(2),
+                      "M": np.diag(rng.choice([-1.0, 1.0], 2) * rng.uniform(0.5, 2, 2))})
+    if not hidden:
+        cases[0]["M"] = np.array([[2.0, 0.0], [0.0, -1.0]])
+    return cases
+
+
+def _run_hessian(ns, x, state):
+    H = np.asarray(ns["hessian"](_quadratic_cubic(x["Q"], x["g"]), x["p"].copy()), dtype=float)
+    kind = np.array(ns["classify_hessian"](x["M"].copy()), dtype=str)
+    return {"H": H, "kind": kind}, {}
+
+
+def _make_gd(rng, hidden):
+    cases = []
+    for eta_scale, max_iter in ([(0.5, 10000), (1.8, 10000), (2.3, 25)] if hidden else [(0.5, 10000)]):
+        R = rng.standard_normal((2, 2))
+        Q = R @ R.T + np.eye(2)
+        cases.append({"Q": Q, "c": rng.standard_normal(2), "x0": rng.standard_normal(2) * 3,
+                      "eta": np.float64(eta_scale / np.linalg.eigvalsh(Q).max()),
+                      "max_iter": np.int64(max_iter)})
+    return cases
+
+
+def _run_gd(ns, x, state):
+    Q, c = x["Q"], x["c"]
+    f = lambda p: 0.5 * p @ Q @ p - c @ p
+    grad = lambda p: Q @ p - c
+    out = ns["gradient_descent"](f, grad, x["x0"].copy(), float(x["eta"]), 1e-10, 1e-6, int(x["max_iter"]))
+    xk, k, reason = out
+    return {"x": np.asarray(xk, dtype=float), "iterations": np.int64(k), "reason": np.array(reason, dtype=str)}, {}
+
+
+# ---- notebook 3: training -------------------------------------------------------------------
+def _make_training(rng, hidden):
+    return [{"seed": np.int64(0)}]
+
+
+def _run_training(ns, x, state):
+    _, _, X_test, y_test = load_digits_split(seed=int(x["seed"]))
+    scores = ns["model"].forward(X_test.copy())
+    accuracy = float(np.mean(np.argmax(scores, axis=1) == y_test))
+    if accuracy < TRAINING_THRESHOLD:
+        raise AssertionError(f"test accuracy {accuracy:.3f} on {len(y_test)} held-out digits is "
+                             f"below the required {TRAINING_THRESHOLD}")
+    return {"reaches the required test accuracy": np.array(True)}, {}
+
+
+SPECS = {
+    "opt_critical": Spec(_make_critical, _run_critical),
+    "opt_hessian": Spec(_make_hessian, _run_hessian, rtol=1e-4),
+    "opt_gd": Spec(_make_gd, _run_gd),
+    "linear_forward": Spec(_make_linear, _run_linear_forward),
+    "linear_backward": Spec(_make_linear, _run_linear_backward),
+    "training": Spec(_make_training, _run_training),
+    "sgd_step": Spec(_make_sgd(0.0), _run_sgd),
+    "sgd_momentum": Spec(_make_sgd(0.9), _run_sgd),
+    "sequential_forward": Spec(_make_sequential, _run_sequential_forward),
+    "sequential_backward": Spec(_make_sequential, _run_sequential_backward),
+    "unitwise_forward": Spec(_make_unitwise, _run_unitwise_forward),
+    "unitwise_backward": Spec(_make_unitwise, _run_unitwise_backward),
+}
+for _name, _cls, _large, _mistakes in [("identity", "Identity", False, None),
+                                       ("sigmoid", "Sigmoid", True, _sigmoid_mistakes),
+                                       ("tanh", "Tanh", False, _tanh_mistakes),
+                                       ("relu", "ReLU", False, None),
+                                       ("softmax", "Softmax", True, _softmax_mistakes)]:
+    SPECS[f"{_name}_forward"] = Spec(_make_activation(_large), _run_activation_forward(_cls))
+    SPECS[f"{_name}_backward"] = Spec(_make_activation(_large), _run_activation_backward(_cls),
+                                      mistakes=_mistakes)
+for _name, _cls, _mistakes in [("mse", "MSELoss", None), ("bce", "BCELoss", None),
+                               ("ce", "CrossEntropyLoss", _ce_mistakes)]:
+    SPECS[f"{_name}_forward"] = Spec(_make_loss(_name), _run_loss_forward(_cls), mistakes=_mistakes)
+    SPECS[f"{_name}_backward"] = Spec(_make_loss(_name), _run_loss_backward(_cls), mistakes=_mistakes)

@@ -1,0 +1,89 @@
+"""Run one graded part on a student's work against stored reference values.
+
+`visible.check` and `hidden.check` (what the notebooks' test cells call) and the
+student's `python -m autograder check` are thin wrappers around `run_part`.
+"""
+import contextlib
+import io
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .cases import SPECS, _restore
+from .compare import compare
+from .parts import BY_ID
+
+
+def load(path):
+    """{part: [ {"inputs": {...}, "expected": {...}, "state": {...}} ]} from an .npz."""
+    refs = {}
+    with np.load(Path(path), allow_pickle=False) as data:
+        for key in data.files:
+            if key == "seed":
+                continue
+            part, case, kind, name = key.split("/", 3)
+            cases = refs.setdefault(part, [])
+            while len(cases) <= int(case):
+                cases.append({"inputs": {}, "expected": {}, "state": {}})
+            cases[int(case)][kind][name] = data[key]
+    return refs
+
+
+@dataclass
+class PartResult:
+    part: str
+    passed: bool
+    verdicts: list = field(default_factory=list)   # (case number, Verdict) pairs
+    error: str = ""                                 # what the student's code raised, if it did
+    warnings: list = field(default_factory=list)
+
+    def report(self, show_values=True):
+        p = BY_ID[self.part]
+        head = f"{p.title} [{self.part}, {p.points} points]: {'passed' if self.passed else 'FAILED'}"
+        lines = [head]
+        if self.error:
+            lines.append(f"  {self.error}")
+        for case, v in self.verdicts:
+            if not v.passed:
+                lines.append(f"  case {case}: " + v.text(show_values))
+        lines += [f"  warning raised by your code: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    @property
+    def hints(self):
+        return sorted({v.hint for _, v in self.verdicts if v.hint})
+
+
+def _run_quietly(run, *args):
+    """Call the student's code with warnings and stderr captured: in nbgrader any stderr
+    output in a test cell scores it zero, and a harmless warning must not do that."""
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("always")
+        result = run(*args)
+    return result, sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+
+
+def run_part(part, target, refs):
+    """Run `part` on `target` (a mytorch package, or a notebook's globals) for every stored case."""
+    spec, result = SPECS[part], PartResult(part, True)
+    for number, case in enumerate(refs[part]):
+        try:
+            (outputs, _), caught = _run_quietly(spec.run, target, case["inputs"], case["state"])
+        except Exception as e:   # the student's code raised: this part scores zero
+            result.passed = False
+            result.error = f"case {number}: {type(e).__name__}: {str(e)[:300]}"
+            break
+        result.warnings += [w for w in caught if w not in result.warnings]
+        n = case["inputs"].get("A", case["inputs"].get("Z", np.zeros((0,)))).shape[:1]
+        shape = case["inputs"].get("A", np.zeros((0, 0)))
+        mistakes = spec.mistakes(case["inputs"], _restore(case["state"])) if spec.mistakes else {}
+        for name, expected in case["expected"].items():
+            got = outputs.get(name) if isinstance(outputs, dict) else None
+            verdict = compare(name, got, expected, spec.rtol, n=n[0] if n else None,
+                              c=shape.shape[1] if shape.ndim == 2 else None,
+                              mistakes=mistakes.get(name, []))
+            result.verdicts.append((number, verdict))
+            result.passed &= verdict.passed
+    return result

@@ -1,0 +1,72 @@
+"""Generate the reference values of every graded part from the reference library.
+
+    python -m autograder references [--seed S]     # S: the semester's hidden seed
+    python -m autograder references --check        # exit 1 if the stored files are stale
+
+Visible references come from the public seed in visible.py and ship with the homework;
+hidden ones come from the instructor's seed (kept inside hidden_refs.npz, so --check
+can regenerate them) and stay with the autograder.
+"""
+import sys
+
+import numpy as np
+
+from . import hidden, visible
+from .cases import SPECS
+from .loader import reference
+from .parts import PARTS
+
+
+def _reference_namespace():
+    """The reference's answers to the notebook parts, run from the instructor's notebooks."""
+    from .notebook_answers import namespace
+    return namespace()
+
+
+def build(seed, hidden_cases):
+    """{npz key: array} for every part and case, expected values computed by the reference."""
+    mt, ns = reference(), _reference_namespace()
+    arrays = {"seed": np.int64(seed)}
+    for k, part in enumerate(PARTS):
+        rng = np.random.default_rng([seed, k])
+        target = mt if part.notebook == "2_mytorch" else ns
+        for c, inputs in enumerate(SPECS[part.id].make(rng, hidden_cases)):
+            outputs, state = SPECS[part.id].run(target, inputs, None)
+            for kind, values in [("inputs", inputs), ("expected", outputs), ("state", state)]:
+                for name, value in values.items():
+                    arrays[f"{part.id}/{c}/{kind}/{name}"] = np.asarray(value)
+    return arrays
+
+
+def _stale(path, arrays):
+    if not path.exists():
+        return True
+    with np.load(path, allow_pickle=False) as old:
+        return set(old.files) != set(arrays) or any(
+            old[k].dtype != arrays[k].dtype or not np.array_equal(old[k], arrays[k]) for k in arrays)
+
+
+def main(args):
+    seed = args.seed
+    if seed is None:
+        seed = int(np.load(hidden.REFS)["seed"]) if hidden.REFS.exists() else 0
+    targets = [(visible.REFS, build(visible.VISIBLE_SEED, False)), (hidden.REFS, build(seed, True))]
+    if args.check:
+        stale = [p.name for p, arrays in targets if _stale(p, arrays)]
+        if stale:
+            print(f"stale reference values: {', '.join(stale)}; run: python -m autograder references",
+                  file=sys.stderr)
+            return 1
+        print("reference values are up to date")
+        return 0
+    for path, arrays in targets:
+        np.savez_compressed(path, **arrays)
+        print(f"wrote {path.name}: {len(arrays) - 1} arrays")
+    return 0
+
+
+def add_parser(commands):
+    p = commands.add_parser("references", help="generate visible and hidden reference values")
+    p.add_argument("--seed", type=int, help="hidden seed (default: the one stored, else 0)")
+    p.add_argument("--check", action="store_true", help="only report whether stored values are stale")
+    p.set_defaults(run=main)
