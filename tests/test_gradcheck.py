@@ -61,6 +61,16 @@ def test_passes_a_model_and_names_its_parameters(mt, seed, act):
         "layers[0].dLdW", "layers[0].dLdb", "layers[2].dLdW", "layers[2].dLdb"]
 
 
+@pytest.mark.parametrize("p", [0.05, 0.02, 0.95])
+def test_passes_bce_at_its_minimum(mt, p):
+    """At A = Y the gradient is 0 and BCE is steep (f''' ~ 2/a^3): a second-order central
+    difference with h = 1e-5 is off by ~h^2 f'''/6 = 2e-9 there, which the floor turns into
+    a relative error of 2e-6 and a false FAIL for a correct loss (now a fourth-order stencil)."""
+    A = np.full((2, 3), p)
+    result = gc(mt, mt.nn.BCELoss(), A, A.copy())
+    assert result.passed, str(result)
+
+
 # -- broken modules fail, and the report points at the worst entry ----------------------
 @pytest.fixture(scope="module")
 def broken(mt):
@@ -180,6 +190,13 @@ def test_relu_kink_at_zero_is_reported_and_skipped(mt):
     check = result.checks[0]
     assert sorted(check.kinks) == [(0, 0), (1, 1)]
     assert "2 kink(s) skipped, e.g. at (0, 0)" in str(result)
+
+
+def test_a_kink_within_two_steps_is_skipped_not_failed(mt):
+    """The stencil reaches x +- 2h: a kink between h and 2h away must not spoil a correct ReLU."""
+    result = gc(mt, mt.nn.ReLU(), np.array([[1.5e-5, -1.5e-5, 1.0]]))
+    assert result.passed, str(result)
+    assert sorted(result.checks[0].kinks) == [(0, 0), (0, 1)], str(result)
 
 
 def test_a_model_with_a_relu_kink_passes(mt):
