@@ -1,0 +1,49 @@
+"""(Students) Run the visible tests of every mytorch part against your own mytorch, in seconds.
+
+    python -m autograder check [--root FOLDER]
+
+Prints a table: part, points, pass or fail; then, for each failure, what differed
+(shapes, the largest absolute and relative error and where) and a hint when the
+difference looks like a common mistake. The notebooks' own parts (optimisation,
+training) are checked by running their test cells.
+"""
+import time
+from pathlib import Path
+
+from . import visible
+from .loader import load_package
+from .parts import NB_MYTORCH, PARTS
+
+
+def results(mytorch):
+    """PartResult of every mytorch part, in the order of the homework."""
+    return [visible.result(p.id, mytorch) for p in PARTS if p.notebook == NB_MYTORCH]
+
+
+def table(rs):
+    from .parts import BY_ID
+    lines = [f"{'part':<22}{'points':>7}  result", "-" * 40]
+    for r in rs:
+        lines.append(f"{r.part:<22}{BY_ID[r.part].points:>7}  {'pass' if r.passed else 'FAIL'}")
+    got = sum(BY_ID[r.part].points for r in rs if r.passed)
+    lines.append(f"{'passed (visible tests)':<22}{got:>7}  of {sum(BY_ID[r.part].points for r in rs)}")
+    details = [r.report(show_values=True) for r in rs if not r.passed or r.warnings]
+    return "\n".join(lines + (["", "What differed:"] + details if details else []))
+
+
+def main(args):
+    root = Path(args.root or Path.cwd())
+    if not (root / "mytorch" / "__init__.py").is_file():
+        print(f"no mytorch/ package in {root}: run this in your homework folder, or pass --root")
+        return 2
+    start = time.perf_counter()
+    rs = results(load_package(root / "mytorch", "mytorch_student"))
+    print(table(rs))
+    print(f"\n({time.perf_counter() - start:.1f} s; the hidden tests use other inputs and more cases)")
+    return 0 if all(r.passed for r in rs) else 1
+
+
+def add_parser(commands):
+    p = commands.add_parser("check", help="(students) run the visible tests against your mytorch")
+    p.add_argument("--root", help="the homework folder holding mytorch/ (default: current folder)")
+    p.set_defaults(run=main)
