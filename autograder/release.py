@@ -1,0 +1,75 @@
+"""Build what students receive: the assignment's student notebooks and the whole bundle.
+
+    python -m autograder release [--out dist]
+
+1. `nbgrader generate_assignment hw1` turns solutions/hw1 (nbgrader's source/) into
+   assignments/hw1 (its release/): solutions stubbed, hidden tests removed.
+2. The bundle dist/backprop-hw1/ (and .zip) holds the lectures, the assignment, the stub
+   mytorch/, the student's part of the autograder (check, handin, visible tests) and a
+   student README. Everything is copied from an allow-list: instructor files cannot slip in.
+"""
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .parts import ASSIGNMENT
+from .paths import ROOT
+
+# The autograder modules a student gets: the visible tests and the two student commands.
+STUDENT_MODULES = ["__init__.py", "__main__.py", "parts.py", "cases.py", "compare.py", "checker.py",
+                   "visible.py", "visible_refs.npz", "data.py", "loader.py", "paths.py", "handin.py",
+                   "check.py"]
+BUNDLE = "backprop-hw1"
+REQUIREMENTS = "numpy>=1.26,<3\nmatplotlib>=3.8,<4\nscikit-learn>=1.4,<2\njupyter>=1.0,<2\nipywidgets>=8.1,<9\n"
+
+
+def generate_assignment(release_dir=ROOT / "assignments"):
+    """Run nbgrader generate_assignment with the repository's layout into `release_dir`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force",
+             f"--CourseDirectory.release_directory={Path(release_dir).resolve()}",
+             f"--CourseDirectory.db_url=sqlite:///{tmp}/gradebook.db"],
+            cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"nbgrader generate_assignment failed:\n{done.stdout}\n{done.stderr}")
+    return Path(release_dir) / ASSIGNMENT
+
+
+def _copytree(src, dst):
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
+
+
+def build_bundle(out):
+    """Write the student bundle to out/backprop-hw1/ and out/backprop-hw1.zip; return the folder."""
+    out = Path(out)
+    folder = out / BUNDLE
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    _copytree(ROOT / "lectures", folder / "lectures")
+    _copytree(ROOT / "assignments" / ASSIGNMENT, folder / "assignments" / ASSIGNMENT)
+    _copytree(ROOT / "mytorch", folder / "mytorch")
+    (folder / "autograder").mkdir()
+    for name in STUDENT_MODULES:
+        shutil.copy2(ROOT / "autograder" / name, folder / "autograder" / name)
+    shutil.copy2(Path(__file__).with_name("STUDENT_README.md"), folder / "README.md")
+    (folder / "requirements.txt").write_text(REQUIREMENTS)
+    shutil.make_archive(str(out / BUNDLE), "zip", out, BUNDLE)
+    return folder
+
+
+def main(args):
+    generate_assignment()
+    folder = build_bundle(args.out)
+    print(f"regenerated assignments/{ASSIGNMENT}/ with nbgrader\nwrote {folder}/ and {folder}.zip: "
+          f"give students the zip")
+    return 0
+
+
+def add_parser(commands):
+    p = commands.add_parser("release", help="(instructors) build the student bundle (folder and zip)")
+    p.add_argument("--out", default="dist", help="output folder (default: dist)")
+    p.set_defaults(run=main)

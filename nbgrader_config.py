@@ -1,0 +1,10 @@
+# nbgrader's layout, mapped onto this repository (see README, "For instructors"):
+#   nbgrader source/   = solutions/     the instructor's notebooks, with solutions and hidden tests
+#   nbgrader release/  = assignments/   the student versions, made by generate_assignment
+# Grading happens in a separate course directory made by `python -m autograder grade`.
+c = get_config()
+c.CourseDirectory.root = "."
+c.CourseDirectory.course_id = "backprop"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.db_url = "sqlite:///.nbgrader-gradebook.db"
