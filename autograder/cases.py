@@ -38,8 +38,10 @@ def _restore(state):
 
 
 def _forward_then(inst, args, state):
-    """Run the student's forward; if it raises, give the instance the reference's cached state.
+    """Run the student's forward, then give the instance the reference's cached state.
 
+    Backward is graded on its own: a forward that raises, or caches a wrong value under
+    the name its docstring gives (e.g. Sigmoid's A), does not cost the backward part.
     Returns the instance and its cached state after forward (stored with the references).
     """
     try:
@@ -47,6 +49,7 @@ def _forward_then(inst, args, state):
     except Exception:
         if not state:
             raise
+    if state:
         inst.__dict__.update(_restore(state))
     return inst, _arrays(inst.__dict__)
 
@@ -81,7 +84,7 @@ def _make_activation(large):
     def make(rng, hidden):
         shapes = [(4, 5), (1, 3), (6, 2)] if hidden else [(2, 3)]
         cases = [{"Z": rng.standard_normal(s) * 3, "dLdA": rng.standard_normal(s)} for s in shapes]
-        if hidden and large:          # magnitudes that overflow a naive exp
+        if large:                     # magnitudes that overflow a naive exp
             cases.append({"Z": np.array([[1e4, -1e4, 0.5], [-800.0, 800.0, 0.0]]),
                           "dLdA": rng.standard_normal((2, 3))})
         if hidden:                    # keep ReLU's kink out of the comparison
@@ -148,7 +151,7 @@ def _make_loss(kind):
                     cases.append({"A": rng.standard_normal((n, c)), "Y": probs, "alpha": np.float64(0.2)})
                     cases.append({"A": rng.standard_normal((n, c)), "Y": rng.integers(0, c, n),
                                   "alpha": np.float64(0.1)})
-        if hidden and kind == "ce":
+        if kind == "ce":
             cases.append({"A": np.array([[1e4, 0.0, -1e4], [0.0, 2e4, 1.0]]), "Y": np.array([2, 1]),
                           "alpha": np.float64(0.0)})
         if not hidden and kind == "ce":
@@ -227,7 +230,8 @@ class _MatMul:
 
 
 def _make_sequential(rng, hidden):
-    dims = [[3, 4, 2], [2, 5, 3, 4]] if hidden else [[2, 3, 2]]
+    # square layers: running them in the wrong order gives wrong values, not a shape error
+    dims = [[3, 3, 3], [4, 4, 4, 4]] if hidden else [[2, 2, 2]]
     cases = []
     for d in dims:
         case = {"X": rng.standard_normal((3, d[0])), "dLdY": rng.standard_normal((3, d[-1]))}
@@ -242,6 +246,20 @@ def _sequential(mt, x):
 
 def _run_sequential_forward(mt, x, state):
     return {"Y": _sequential(mt, x).forward(x["X"].copy())}, {}
+
+
+def _sequential_mistakes(x, state):
+    Ms = [x[f"M{k}"] for k in range(sum(key.startswith("M") for key in x))]
+    forward_order = x["dLdY"]
+    for M in Ms:
+        forward_order = forward_order @ M.T
+    return {"dLdX": [("backward ran the layers in forward order; it must run them in reverse order",
+                      forward_order)]}
+
+
+def _sgd_mistakes(x, state):
+    return {"W": [("your update ignores the momentum: v = momentum * v + g, then w -= lr * v",
+                   x["W"] - float(x["lr"]) * x["dW"].sum(axis=0))]}
 
 
 def _run_sequential_backward(mt, x, state):
@@ -383,9 +401,9 @@ SPECS = {
     "linear_backward": Spec(_make_linear, _run_linear_backward),
     "training": Spec(_make_training, _run_training),
     "sgd_step": Spec(_make_sgd(0.0), _run_sgd),
-    "sgd_momentum": Spec(_make_sgd(0.9), _run_sgd),
+    "sgd_momentum": Spec(_make_sgd(0.9), _run_sgd, mistakes=_sgd_mistakes),
     "sequential_forward": Spec(_make_sequential, _run_sequential_forward),
-    "sequential_backward": Spec(_make_sequential, _run_sequential_backward),
+    "sequential_backward": Spec(_make_sequential, _run_sequential_backward, mistakes=_sequential_mistakes),
     "unitwise_forward": Spec(_make_unitwise, _run_unitwise_forward),
     "unitwise_backward": Spec(_make_unitwise, _run_unitwise_backward),
 }
