@@ -89,4 +89,4 @@ def compare(name, got, expected, rtol=RTOL, n=None, c=None, mistakes=()):
     for description, wrong in mistakes:
         if not hint and wrong is not None and _close(got, np.asarray(wrong, dtype=np.float64), rtol):
             hint = description
-    return Verdict(name, False, detail, hint, f"got {got[i]!r}, expected {expected[i]!r}")
+    return Verdict(name, False, detail, hint, f"got {float(got[i])!r}, expected {float(expected[i])!r}")

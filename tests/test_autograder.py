@@ -1,0 +1,81 @@
+"""The autograder's pieces on their own: comparisons and hints, check, handin, references."""
+import zipfile
+
+import numpy as np
+import pytest
+
+from autograder import cases, check, compare, handin, parts, references
+from autograder.loader import load_package
+from autograder.paths import REFERENCE, STUBS
+from mistakes import MISTAKES, apply
+
+
+def test_parts_total_100_and_each_has_a_case_spec():
+    assert sum(p.points for p in parts.PARTS) == 100
+    assert set(cases.SPECS) == set(parts.BY_ID)
+
+
+def test_handin_lists_every_file_of_the_student_package():
+    assert sorted(str(p.relative_to(STUBS)) for p in STUBS.rglob("*.py")) == sorted(handin.MYTORCH_FILES)
+
+
+def test_stored_reference_values_are_up_to_date():
+    class Args:
+        seed, check = None, True
+    assert references.main(Args) == 0, "run: python -m autograder references"
+
+
+@pytest.mark.parametrize("factor, hint", [(-1, "wrong sign"), (2, "factor 2 too large"),
+                                          (0.5, "factor 2 missing"), (1 / 4, "extra 1/N"),
+                                          (4, "missing 1/N"), (1 / 3, "columns C")])
+def test_diagnose_names_scaling_mistakes(factor, hint):
+    expected = np.random.default_rng(0).standard_normal((4, 3))
+    v = compare.compare("dLdA", expected * factor, expected, n=4, c=3)
+    assert not v.passed and hint in v.hint, v.hint
+
+
+def test_compare_reports_shape_index_and_transpose():
+    expected = np.arange(6.0).reshape(2, 3) + 1
+    v = compare.compare("dLdW", expected.T, expected)
+    assert "shape: expected (2, 3), got (3, 2)" in v.detail and "transpose" in v.hint
+    got = expected.copy()
+    got[1, 2] += 1
+    v = compare.compare("Z", got, expected)
+    assert "at index (1, 2)" in v.detail and "got 7.0, expected 6.0" in v.values
+    assert "expected" not in v.text(show_values=False)
+
+
+def test_check_passes_the_reference_and_fails_every_stub():
+    assert all(r.passed for r in check.results(load_package(REFERENCE, "mt_check_ref")))
+    stub = check.results(load_package(STUBS, "mt_check_stub"))
+    assert not any(r.passed for r in stub)
+    assert all("NotImplementedError" in r.error for r in stub)
+
+
+@pytest.mark.parametrize("m", MISTAKES, ids=lambda m: m.name)
+def test_check_names_the_part_and_the_mistake(tmp_path, m):
+    package = load_package(apply(m, REFERENCE, tmp_path / "mytorch"), f"mt_{m.name}")
+    results = check.results(package)
+    failed = {r.part for r in results if not r.passed}
+    mytorch_parts = {p for p in m.lost if parts.BY_ID[p].notebook == parts.NB_MYTORCH}
+    assert failed == mytorch_parts
+    report = check.table(results)
+    assert any(p in report for p in mytorch_parts)
+    assert any(__import__("re").search(m.hint, h) for r in results for h in r.hints), report
+
+
+def test_handin_refuses_missing_files(tmp_path):
+    with pytest.raises(handin.HandinError, match="missing.*mytorch/__init__.py"):
+        handin.pack(tmp_path, tmp_path / "h.zip")
+
+
+def test_unpack_rejects_a_zip_slip_and_a_non_zip(tmp_path):
+    bad = tmp_path / "s1.zip"
+    with zipfile.ZipFile(bad, "w") as z:
+        z.writestr("../../evil.py", "x = 1")
+    with pytest.raises(handin.HandinError, match="escapes"):
+        handin.unpack(bad, tmp_path / "out")
+    junk = tmp_path / "s2.zip"
+    junk.write_text("not a zip")
+    with pytest.raises(handin.HandinError, match="not a zip"):
+        handin.unpack(junk, tmp_path / "out")

@@ -1,0 +1,159 @@
+"""The whole course cycle end to end, as nbgrader's own tests/apps do it, in a temporary folder:
+release, hand in, check, grade (real nbgrader, real kernels, real gradebook), feedback, export."""
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder import check, checker, demo, grade, handin, hidden, release
+from autograder.loader import load_package
+from autograder.parts import ASSIGNMENT, BY_ID, NB_MYTORCH, PARTS
+from autograder.paths import REFERENCE, ROOT, SOLUTIONS
+from mistakes import MISTAKES, apply
+
+pytestmark = pytest.mark.slow
+ALL = {p.id for p in PARTS}
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory):
+    """Release, then grade the reference, the stubs and one handin per typical mistake."""
+    tmp = tmp_path_factory.mktemp("course")
+    bundle = release.build_bundle(tmp / "dist")
+    handins = tmp / "handins"
+    handins.mkdir()
+    demo.make_handin(handins / "reference.zip", SOLUTIONS / ASSIGNMENT, REFERENCE)
+    demo.make_handin(handins / "stubs.zip", bundle / "assignments" / ASSIGNMENT, bundle / "mytorch")
+    for m in MISTAKES:
+        demo.make_handin(handins / f"{m.name}.zip", SOLUTIONS / ASSIGNMENT,
+                         apply(m, REFERENCE, tmp / "mistakes" / m.name / "mytorch"))
+    before = {p: p.read_bytes() for p in handins.iterdir()}
+    table, problems = grade.grade(handins, tmp / "course", timeout=60, log=lambda line: None)
+    return {"tmp": tmp, "bundle": bundle, "handins": handins, "before": before, "table": table,
+            "problems": problems, "course": tmp / "course"}
+
+
+def _scores(cycle, sid):
+    return {p: cycle["table"][sid].get(p, 0.0) for p in ALL}
+
+
+def test_reference_scores_100(cycle):
+    scores = _scores(cycle, "reference")
+    assert sum(scores.values()) == 100, {p: s for p, s in scores.items() if s != BY_ID[p].points}
+
+
+def test_untouched_stubs_score_zero_on_every_part(cycle):
+    assert {p: s for p, s in _scores(cycle, "stubs").items() if s != 0} == {}
+
+
+@pytest.mark.parametrize("m", MISTAKES, ids=lambda m: m.name)
+def test_a_mistake_costs_exactly_its_parts(cycle, m):
+    scores = _scores(cycle, m.name)
+    lost = {p for p, s in scores.items() if s == 0}
+    partial = {p: s for p, s in scores.items() if 0 < s < BY_ID[p].points}
+    assert (lost, partial) == (set(m.lost), {}), f"{m.name}: lost {sorted(lost)}, expected {sorted(m.lost)}"
+
+
+def test_grading_leaves_handins_untouched(cycle):
+    assert {p: p.read_bytes() for p in cycle["handins"].iterdir()} == cycle["before"]
+
+
+def test_exports(cycle):
+    course = cycle["course"] / "exports"
+    rows = {r["student"]: r for r in csv.DictReader(open(course / "grades.csv"))}
+    assert float(rows["reference"]["total"]) == 100 and float(rows["stubs"]["total"]) == 0
+    gs = json.loads((course / "gradescope" / "reference" / "results.json").read_text())
+    assert gs["score"] == 100 and len(gs["tests"]) == len(PARTS)
+    assert {t["max_score"] for t in gs["tests"]} == {p.points for p in PARTS}
+    autolab = json.loads((course / "autolab" / "stubs.json").read_text())
+    assert set(autolab["scores"]) == ALL and sum(autolab["scores"].values()) == 0
+    native = list(csv.DictReader(open(course / "nbgrader_grades.csv")))
+    assert {r["student_id"]: float(r["raw_score"]) for r in native}["reference"] == 100
+
+
+def _hidden_values():
+    """Distinctive text forms of the hidden expected values (6+ significant digits)."""
+    out = set()
+    for cases in checker.load(hidden.REFS).values():
+        for case in cases:
+            for v in case["expected"].values():
+                if v.dtype.kind == "f":
+                    out |= {f"{x:.6f}" for x in np.ravel(v)[:20] if abs(x) > 1e-3}
+    return out
+
+
+def test_feedback_has_no_hidden_code_or_values(cycle):
+    pages = list((cycle["course"] / "feedback").rglob("*.html"))
+    assert len(pages) == 3 * (len(MISTAKES) + 2)
+    secrets = _hidden_values()
+    for page in pages:
+        text = page.read_text()
+        for marker in ["BEGIN HIDDEN", "hidden.check", "from autograder import hidden", "hidden_refs"]:
+            assert marker not in text, f"{page}: {marker!r}"
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f"{page} shows hidden reference values {leaked[:3]}"
+    mistaken = (cycle["course"] / "feedback" / "tanh_wrong_sign" / ASSIGNMENT / "2_mytorch.html").read_text()
+    assert "hidden test failed" in mistaken and "wrong sign" in mistaken   # the student learns why
+
+
+def _solution_lines():
+    """Every substantial line of a solution region in the reference library."""
+    lines = set()
+    for path in REFERENCE.rglob("*.py"):
+        inside = False
+        for line in path.read_text().splitlines():
+            if "### BEGIN SOLUTION" in line:
+                inside = True
+            elif "### END SOLUTION" in line:
+                inside = False
+            elif inside and len(line.strip()) >= 24 and not line.strip().startswith("#"):
+                lines.add(line.strip())
+    return lines
+
+
+def test_release_bundle_leaks_nothing(cycle):
+    bundle = cycle["bundle"]
+    files = [p for p in bundle.rglob("*") if p.is_file()]
+    names = {str(p.relative_to(bundle)) for p in files}
+    for secret in ["autograder/hidden.py", "autograder/hidden_refs.npz", "autograder/references.py",
+                   "autograder/grade.py", "autograder/notebook_answers.py", "autograder/stubs.py"]:
+        assert secret not in names
+    assert not any(n.startswith(("solutions/", "tests/")) for n in names)
+    solution = _solution_lines()
+    hidden_bytes = hidden.REFS.read_bytes()
+    for p in files:
+        data = p.read_bytes()
+        assert data != hidden_bytes, p
+        text = data.decode("utf-8", errors="ignore")
+        for marker in ["BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "hidden.check"]:
+            assert marker not in text, f"{p}: {marker}"
+        leaked = [line for line in solution if line in text]
+        assert not leaked, f"{p} contains solution code: {leaked[:2]}"
+    visible = checker.load(bundle / "autograder" / "visible_refs.npz")
+    secret = {v.tobytes() for cases in checker.load(hidden.REFS).values() for c in cases
+              for v in c["expected"].values() if v.size >= 4}
+    assert not any(v.tobytes() in secret for cases in visible.values() for c in cases
+                   for v in c["expected"].values())
+
+
+def test_validate_invert_shows_every_graded_part_failing(cycle):
+    nbs = sorted((cycle["bundle"] / "assignments" / ASSIGNMENT).glob("*.ipynb"))
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", "--invert", *map(str, nbs)],
+                          capture_output=True, text=True, cwd=cycle["tmp"])
+    out = done.stdout + done.stderr
+    assert "passed" not in out.lower().replace("passed to", ""), out[-3000:]
+    assert out.count("Success!") == len(nbs) or "failed" in out.lower(), out[-3000:]
+
+
+def test_release_matches_committed_assignment(tmp_path):
+    fresh = release.generate_assignment(tmp_path)
+    committed = ROOT / "assignments" / ASSIGNMENT
+    assert sorted(p.name for p in fresh.iterdir()) == sorted(p.name for p in committed.iterdir())
+    for nb in fresh.iterdir():
+        assert nb.read_text() == (committed / nb.name).read_text(), \
+            f"assignments/{ASSIGNMENT}/{nb.name} is stale: run python -m autograder release"
