@@ -2,8 +2,10 @@
 #   nbgrader source/   = solutions/     the instructor's notebooks, with solutions and hidden tests
 #   nbgrader release/  = assignments/   the student versions, made by generate_assignment
 # Grading happens in a separate course directory made by `python -m autograder grade`.
+import os
+
 c = get_config()
-c.CourseDirectory.root = "."
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.course_id = "backprop"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"

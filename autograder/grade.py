@@ -19,11 +19,10 @@ import csv
 import json
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from . import handin
+from . import handin, nbgrader_plugins
 from .nbgrader_plugins import config_text
 from .parts import ASSIGNMENT, PARTS
 from .paths import SOLUTIONS
@@ -36,8 +35,7 @@ def nbgrader(course, *args, check=True):
     with open(log, "a") as out:
         out.write(f"\n$ nbgrader {' '.join(args)}\n")
         out.flush()
-        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course,
-                              stdout=out, stderr=subprocess.STDOUT)
+        done = nbgrader_plugins.run(args, course, stdout=out, stderr=subprocess.STDOUT)
     if check and done.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {done.returncode}); see {log}")
     return done.returncode

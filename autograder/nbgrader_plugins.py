@@ -5,9 +5,23 @@ would show it again (the lines around the failing call), and (2) score a test ce
 for any stderr output. Test cells call checks that capture warnings and stderr; the
 feedback clears hidden tests and reduces every traceback to its final line.
 """
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from nbconvert.preprocessors import Preprocessor
 
 COURSE_ID = "backprop"
+
+
+def run(args, cwd, **kwargs):
+    """Run `nbgrader <args>` with this Python. nbgrader itself calls the `alembic` and
+    `jupyter` executables, so this environment's bin/ goes first on PATH even when the
+    venv is not activated."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, **kwargs)
 
 
 class HideTracebacks(Preprocessor):

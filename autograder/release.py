@@ -9,11 +9,10 @@
    student README. Everything is copied from an allow-list: instructor files cannot slip in.
 """
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from . import nbgrader_plugins
 from .parts import ASSIGNMENT
 from .paths import ROOT
 
@@ -28,8 +27,8 @@ REQUIREMENTS = "numpy>=1.26,<3\nmatplotlib>=3.8,<4\nscikit-learn>=1.4,<2\njupyte
 def generate_assignment(release_dir=ROOT / "assignments"):
     """Run nbgrader generate_assignment with the repository's layout into `release_dir`."""
     with tempfile.TemporaryDirectory() as tmp:
-        done = subprocess.run(
-            [sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force",
+        done = nbgrader_plugins.run(
+            ["generate_assignment", ASSIGNMENT, "--force",
              f"--CourseDirectory.release_directory={Path(release_dir).resolve()}",
              f"--CourseDirectory.db_url=sqlite:///{tmp}/gradebook.db"],
             cwd=ROOT, capture_output=True, text=True)
