@@ -2,6 +2,10 @@
 
 The lectures depend on numpy, matplotlib and ipywidgets only, never on mytorch:
 a reader can run them before (or without) finishing the homework.
+
+A notebook's setup cell runs `%matplotlib inline` before importing from here, so
+figures render the same under any MPLBACKEND (Agg included). The notebook format the
+generator and the site rely on is described in autograder/lectures.py.
 """
 import matplotlib.pyplot as plt
 import numpy as np
@@ -11,25 +15,45 @@ from IPython.display import display
 def play(draw, **controls):
     """Draw `draw(**defaults)` once as a static figure, then attach live widgets.
 
-    `controls` are ipywidgets (e.g. FloatSlider). The static figure stays in the
-    notebook when it is executed without a live kernel (tests, HTML export);
-    with a kernel, moving a control redraws the interactive copy below it.
+    `controls` are ipywidgets (e.g. FloatSlider); `draw` makes a figure and does
+    not show it. The static figure stays in the notebook when it is executed
+    without a live kernel (tests, HTML export); with a kernel, moving a control
+    redraws the interactive copy below it.
     """
     import ipywidgets as widgets
-    draw(**{name: w.value for name, w in controls.items()})
-    plt.show()
-    display(widgets.interactive(draw, **controls))
+
+    def show(**values):
+        draw(**values)
+        plt.show()          # inside the widget's output area; ipywidgets' own flush misses
+                            # the inline backend under the name matplotlib >= 3.9 reports
+
+    show(**{name: w.value for name, w in controls.items()})
+    display(widgets.interactive(show, **controls))
 
 
 def numeric_derivative(f, x, h=1e-6):
-    """Central difference (f(x + h) - f(x - h)) / 2h, element by element for arrays x."""
+    """Central difference (f(x + h) - f(x - h)) / 2h, element by element for arrays x.
+
+    `f` returns a scalar; the result has the shape of x (the gradient, for an array x).
+    For an element-wise f on a grid of points, differentiate `lambda z: f(z).sum()`:
+    each z_i only moves f(z_i), so that gradient is f' at every point.
+    """
+    return numeric_jacobian(f, x, h)
+
+
+def numeric_jacobian(f, x, h=1e-6):
+    """Central-difference Jacobian J[i..., j...] = d f(x)[i...] / d x[j...].
+
+    Shape f(x).shape + x.shape. Applied to a gradient function it gives the Hessian.
+    """
     x = np.asarray(x, dtype=float)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(*x.shape):
+    columns = []
+    for j in np.ndindex(*x.shape):
         e = np.zeros_like(x)
-        e[i] = h
-        grad[i] = (f(x + e) - f(x - e)) / (2 * h)
-    return grad
+        e[j] = h
+        columns.append((np.asarray(f(x + e), dtype=float) - np.asarray(f(x - e), dtype=float)) / (2 * h))
+    J = np.stack(columns, axis=-1)
+    return J.reshape(J.shape[:-1] + x.shape)
 
 
 def assert_close(name, got, expected, rtol=1e-6, atol=1e-9):

@@ -1,0 +1,187 @@
+"""The lecture notebooks: student copies in lectures/ and a static HTML site.
+
+Each lecture is written once, with its exercise solutions, as
+solutions/lectures/NN_name.ipynb, in this form:
+- the first cell is Markdown: `# title`, then a one-sentence summary (the site's index
+  shows both), then what the notebook covers and which slides;
+- an exercise is a code cell with nbgrader metadata `solution: true` (and a `grade_id`)
+  whose answer sits between `### BEGIN SOLUTION` and `### END SOLUTION`, followed by a
+  code cell tagged `self-check` that asserts the answer; no other cell may use an
+  exercise's result;
+- no outputs are stored.
+
+    python -m autograder lectures            # write lectures/ (and copy lecturekit.py)
+    python -m autograder lectures --check    # exit 1 if the committed lectures/ are stale
+    python -m autograder site [--out _site]  # execute every lecture, write a static HTML site
+
+The student copies come from nbgrader's own ClearSolutions and ClearOutput
+preprocessors, the ones `nbgrader generate_assignment` runs: each solution region
+becomes `raise NotImplementedError()` and every output is dropped.
+
+The site shows the solution notebooks, executed, so every figure and every check is
+there; each exercise's solution is folded inside a <details> element ("Solution"), so a
+reader tries first. Widgets need a kernel, so the site drops them and keeps the static
+figure `lecturekit.play` draws. Math is typeset in the browser by MathJax, loaded by
+the page from nbconvert's default CDN address; `--mathjax-url` points at a local copy.
+"""
+import filecmp
+import html
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+from .paths import ROOT, SOLUTIONS
+
+SOURCES = SOLUTIONS / "lectures"          # the lectures with their solutions (instructor)
+LECTURES = ROOT / "lectures"              # the student copies, generated from SOURCES
+KIT = "lecturekit.py"                     # the helper module every lecture imports
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def sources(folder=SOURCES):
+    """The lecture notebooks in `folder`, in reading order (their names start NN_)."""
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def is_solution(cell):
+    return cell.metadata.get("nbgrader", {}).get("solution", False)
+
+
+def is_self_check(cell):
+    return "self-check" in cell.metadata.get("tags", [])
+
+
+def student_version(nb):
+    """The student copy of one lecture: solution regions stubbed, outputs dropped."""
+    from nbgrader.preprocessors import ClearOutput, ClearSolutions
+    nb = nbformat.from_dict(nb)                       # a copy: the caller's stays whole
+    for preprocessor in (ClearSolutions(), ClearOutput()):
+        nb, _ = preprocessor.preprocess(nb, {})
+    return nb
+
+
+def generate(src=SOURCES, dst=LECTURES):
+    """Write the student copy of every lecture in `src`, and lecturekit.py, into `dst`."""
+    if dst.exists():
+        shutil.rmtree(dst)
+    dst.mkdir(parents=True)
+    for path in sources(src):
+        nbformat.write(student_version(nbformat.read(path, as_version=4)), dst / path.name)
+    shutil.copy2(src / KIT, dst / KIT)
+
+
+def differences(src=SOURCES, dst=LECTURES):
+    """Files that differ between `dst` and a fresh generation from `src` (empty if none)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "lectures"
+        generate(src, fresh)
+        cmp = filecmp.dircmp(fresh, dst, ignore=["__pycache__", ".ipynb_checkpoints"])
+        _, mismatch, errors = filecmp.cmpfiles(fresh, dst, cmp.common_files, shallow=False)
+        return sorted(cmp.left_only + cmp.right_only + mismatch + errors)
+
+
+def execute(path, allow_errors=False, timeout=120):
+    """Run the notebook at `path` top to bottom in its own folder; return the executed copy."""
+    from nbclient import NotebookClient
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+def execute_all(paths, allow_errors=False, workers=2):
+    """execute() every notebook in `paths`, two kernels at a time; returns the list in order."""
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda p: execute(p, allow_errors), paths))
+
+
+def describe(nb):
+    """(title, one-line summary) from the first cell: `# title`, then a sentence."""
+    lines = [line.strip() for line in nb.cells[0].source.splitlines() if line.strip()]
+    if not lines or not lines[0].startswith("# ") or len(lines) < 2:
+        raise ValueError("a lecture's first cell must be `# title` followed by a summary line")
+    return lines[0][2:], lines[1]
+
+
+def for_reader(nb):
+    """The executed notebook as the site shows it: solutions folded, widgets dropped."""
+    nb = nbformat.from_dict(nb)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            cell.outputs = [out for out in cell.outputs if WIDGET_VIEW not in out.get("data", {})]
+        if is_solution(cell):
+            nb.cells[i] = nbformat.v4.new_markdown_cell(
+                f"<details><summary>Solution (try it first)</summary>\n\n```python\n"
+                f"{cell.source}\n```\n\n</details>")
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def render_site(executed, out, mathjax_url=None):
+    """Write out/index.html and one page per lecture. `executed`: {file name: executed nb}."""
+    from nbconvert import HTMLExporter
+    out.mkdir(parents=True, exist_ok=True)
+    exporter = HTMLExporter(**({"mathjax_url": mathjax_url} if mathjax_url else {}))
+    items = []
+    for name, nb in executed.items():
+        page = Path(name).with_suffix(".html").name
+        body, _ = exporter.from_notebook_node(for_reader(nb))
+        (out / page).write_text(body, encoding="utf-8")
+        title, summary = describe(nb)
+        items.append(f'<li><a href="{page}">{html.escape(title)}</a>: {html.escape(summary)}</li>')
+    (out / "index.html").write_text(INDEX.format(items="\n".join(items)), encoding="utf-8")
+
+
+INDEX = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Learning the network: Backprop · lecture notebooks</title>
+<style>body {{ font-family: sans-serif; max-width: 48em; margin: 2em auto; line-height: 1.5 }}
+li {{ margin: .5em 0 }}</style></head>
+<body><h1>Learning the network: Backprop</h1>
+<p>The lecture notebooks, executed. Read them in order; each derives, checks and plots
+one part of the lecture. Run them in Jupyter (from <code>lectures/</code>) to move the
+sliders and do the exercises.</p>
+<ol>
+{items}
+</ol></body></html>
+"""
+
+
+def main_lectures(args):
+    if args.check:
+        stale = differences()
+        if stale:
+            print("lectures/ differs from what solutions/lectures generates: " + ", ".join(stale)
+                  + "\nrun: python -m autograder lectures", file=sys.stderr)
+            return 1
+        print("lectures/ is up to date with solutions/lectures")
+        return 0
+    generate()
+    print(f"wrote {LECTURES.relative_to(ROOT)}/ from {SOURCES.relative_to(ROOT)}/")
+    return 0
+
+
+def main_site(args):
+    paths = sources()
+    start = time.perf_counter()
+    executed = execute_all(paths)
+    print(f"executed {len(paths)} lectures in {time.perf_counter() - start:.1f} s")
+    out = Path(args.out).resolve()
+    render_site({p.name: nb for p, nb in zip(paths, executed)}, out, args.mathjax_url)
+    print(f"wrote {out / 'index.html'} and {len(paths)} pages")
+    return 0
+
+
+def add_parser(commands):
+    p = commands.add_parser("lectures", help="generate the student lectures/ from solutions/lectures/")
+    p.add_argument("--check", action="store_true", help="only report whether lectures/ is stale")
+    p.set_defaults(run=main_lectures)
+    p = commands.add_parser("site", help="execute the lectures and render them as a static HTML site")
+    p.add_argument("--out", default="_site", help="output folder (default: _site)")
+    p.add_argument("--mathjax-url", default=None, help="MathJax to load instead of the CDN's")
+    p.set_defaults(run=main_site)

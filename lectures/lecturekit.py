@@ -1,0 +1,68 @@
+"""Small helpers shared by the lecture notebooks (copied beside them into lectures/).
+
+The lectures depend on numpy, matplotlib and ipywidgets only, never on mytorch:
+a reader can run them before (or without) finishing the homework.
+
+A notebook's setup cell runs `%matplotlib inline` before importing from here, so
+figures render the same under any MPLBACKEND (Agg included). The notebook format the
+generator and the site rely on is described in autograder/lectures.py.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import display
+
+
+def play(draw, **controls):
+    """Draw `draw(**defaults)` once as a static figure, then attach live widgets.
+
+    `controls` are ipywidgets (e.g. FloatSlider); `draw` makes a figure and does
+    not show it. The static figure stays in the notebook when it is executed
+    without a live kernel (tests, HTML export); with a kernel, moving a control
+    redraws the interactive copy below it.
+    """
+    import ipywidgets as widgets
+
+    def show(**values):
+        draw(**values)
+        plt.show()          # inside the widget's output area; ipywidgets' own flush misses
+                            # the inline backend under the name matplotlib >= 3.9 reports
+
+    show(**{name: w.value for name, w in controls.items()})
+    display(widgets.interactive(show, **controls))
+
+
+def numeric_derivative(f, x, h=1e-6):
+    """Central difference (f(x + h) - f(x - h)) / 2h, element by element for arrays x.
+
+    `f` returns a scalar; the result has the shape of x (the gradient, for an array x).
+    For an element-wise f on a grid of points, differentiate `lambda z: f(z).sum()`:
+    each z_i only moves f(z_i), so that gradient is f' at every point.
+    """
+    return numeric_jacobian(f, x, h)
+
+
+def numeric_jacobian(f, x, h=1e-6):
+    """Central-difference Jacobian J[i..., j...] = d f(x)[i...] / d x[j...].
+
+    Shape f(x).shape + x.shape. Applied to a gradient function it gives the Hessian.
+    """
+    x = np.asarray(x, dtype=float)
+    columns = []
+    for j in np.ndindex(*x.shape):
+        e = np.zeros_like(x)
+        e[j] = h
+        columns.append((np.asarray(f(x + e), dtype=float) - np.asarray(f(x - e), dtype=float)) / (2 * h))
+    J = np.stack(columns, axis=-1)
+    return J.reshape(J.shape[:-1] + x.shape)
+
+
+def assert_close(name, got, expected, rtol=1e-6, atol=1e-9):
+    """Assert two arrays agree; the message names the quantity, the index and both values."""
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        raise AssertionError(f"{name}: expected shape {expected.shape}, got {got.shape}")
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+    if bad.any():
+        i = tuple(int(k) for k in np.argwhere(bad)[0])
+        raise AssertionError(f"{name}: at index {i} expected {expected[i]!r}, got {got[i]!r}")
+    print(f"✓ {name} checks out (max abs. difference {np.max(np.abs(got - expected), initial=0):.1e})")

@@ -1,0 +1,150 @@
+"""The lecture notebooks: fresh student copies, no stored outputs, everything runs, the site renders.
+
+The slow tests execute every lecture twice (solutions and student copy) in one
+module-scoped fixture; they cover whatever notebooks exist in solutions/lectures/.
+"""
+import re
+
+import nbformat
+import pytest
+
+from autograder import lectures
+from autograder.__main__ import main
+
+SOURCES = lectures.sources()
+STUDENT = [lectures.LECTURES / path.name for path in SOURCES]
+ALL = SOURCES + STUDENT
+NAMES = ["01_risk_and_minimisation.ipynb", "02_network_and_activations.ipynb", "03_divergences.ipynb",
+         "04_gd_and_chain_rule.ipynb", "05_backprop.ipynb", "06_vector_form.ipynb"]
+REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)\n\s*### END SOLUTION", re.S)
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def where(path, i, cell):
+    first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+    return f"{path.parent.name}/{path.name}, cell {i} ({first[:60]!r})"
+
+
+def test_the_lectures_exist_in_reading_order():
+    names = [path.name for path in SOURCES]
+    assert names == [name for name in NAMES if name in names], f"unexpected or misordered: {names}"
+    assert NAMES[0] in names and (lectures.SOURCES / lectures.KIT).exists()
+
+
+def test_student_copies_are_what_the_generator_writes():
+    stale = lectures.differences()
+    assert not stale, f"lectures/ is stale in {stale}: run python -m autograder lectures"
+    assert main(["lectures", "--check"]) == 0
+
+
+def test_the_check_notices_a_stale_copy(tmp_path):
+    lectures.generate(dst=tmp_path)
+    nb = read(tmp_path / SOURCES[0].name)
+    nb.cells[0].source += "\nedited by hand"
+    nbformat.write(nb, tmp_path / SOURCES[0].name)
+    assert lectures.differences(dst=tmp_path) == [SOURCES[0].name]
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_stored_outputs(path):
+    for i, cell in enumerate(read(path).cells):
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, (
+                f"{where(path, i, cell)} has stored outputs; clear them before committing")
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_no_solution_reaches_the_student_copy(path):
+    student = lectures.LECTURES / path.name
+    text = student.read_text()
+    assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+    ours = read(path).cells
+    theirs = read(student).cells
+    assert len(ours) == len(theirs), f"{student.name}: {len(theirs)} cells, the source has {len(ours)}"
+    for i, (cell, copy) in enumerate(zip(ours, theirs)):
+        regions = REGION.findall(cell.source)
+        assert bool(regions) == lectures.is_solution(cell), (
+            f"{where(path, i, cell)}: solution regions belong in (and only in) solution cells")
+        for region in regions:
+            assert region.strip() not in copy.source, f"{where(student, i, copy)} still holds its solution"
+            assert "raise NotImplementedError()" in copy.source, f"{where(student, i, copy)} has no stub"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_lecture_shape(path):
+    """Title and summary line, 2-4 exercises each followed by its self-check, a widget, a summary."""
+    nb = read(path)
+    lectures.describe(nb)
+    cells = nb.cells
+    exercises = [i for i, cell in enumerate(cells) if lectures.is_solution(cell)]
+    assert 2 <= len(exercises) <= 4, f"{path.name}: {len(exercises)} exercises, expected 2 to 4"
+    for i in exercises:
+        assert i + 1 < len(cells) and lectures.is_self_check(cells[i + 1]), (
+            f"{where(path, i, cells[i])}: an exercise must be followed by its self-check cell")
+    assert any("play(" in cell.source for cell in cells if cell.cell_type == "code"), f"{path.name}: no widget"
+    markdown = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    for heading in ("## Summary", "## Questions"):
+        assert heading in markdown, f"{path.name}: no {heading!r} section"
+    assert r"\tag{" in markdown, f"{path.name}: no numbered equation"
+
+
+@pytest.fixture(scope="module")
+def executed():
+    """Every lecture, solutions and student copies, executed once (errors recorded, not raised)."""
+    return dict(zip(ALL, lectures.execute_all(ALL, allow_errors=True)))
+
+
+def problems(path, nb, skip=()):
+    """Each code cell (but those in `skip`) that raised or wrote to stderr, described."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or i in skip:
+            continue
+        for out in cell.outputs:
+            if out.output_type == "error":
+                found.append(f"{where(path, i, cell)} raised {out.ename}: {out.evalue}")
+            elif out.output_type == "stream" and out.name == "stderr":
+                found.append(f"{where(path, i, cell)} wrote to stderr: {out.text[:300]!r}")
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_solution_notebook_runs_clean(executed, path):
+    """Top to bottom with no error and nothing on stderr (a warning is a failure)."""
+    assert not problems(path, executed[path]), "\n".join(problems(path, executed[path]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", STUDENT, ids=lambda p: p.name)
+def test_student_notebook_fails_only_in_its_exercises(executed, path):
+    """Unsolved exercises raise, their self-checks fail, and every other cell still runs."""
+    nb = executed[path]
+    exercise = {i for i, c in enumerate(nb.cells) if lectures.is_solution(c) or lectures.is_self_check(c)}
+    assert not problems(path, nb, skip=exercise), "\n".join(problems(path, nb, skip=exercise))
+    for i, cell in enumerate(nb.cells):
+        if lectures.is_self_check(cell):
+            assert any(out.output_type == "error" for out in cell.outputs), (
+                f"{where(path, i, cell)} passes on an unsolved exercise: it checks nothing")
+
+
+@pytest.mark.slow
+def test_site_has_an_index_and_a_page_per_lecture(executed, tmp_path, monkeypatch):
+    """`python -m autograder site`, with execution reused from the fixture."""
+    monkeypatch.setattr(lectures, "execute_all", lambda paths, allow_errors=False: [executed[p] for p in paths])
+    assert main(["site", "--out", str(tmp_path)]) == 0
+    index = (tmp_path / "index.html").read_text()
+    for path in SOURCES:
+        page = path.with_suffix(".html").name
+        assert f'href="{page}"' in index, f"index.html does not link {page}"
+        assert lectures.describe(executed[path])[0] in index
+        html = (tmp_path / page).read_text()
+        figures = html.count('src="data:image/png;base64,')
+        assert figures >= 3, f"{page}: {figures} figures"
+        assert "MathJax" in html and r"\tag{" in html, f"{page}: no math for MathJax to typeset"
+        solutions = sum(lectures.is_solution(c) for c in executed[path].cells)
+        assert html.count("<details><summary>Solution") == solutions, f"{page}: solutions not folded"
+        assert lectures.WIDGET_VIEW not in html, f"{page}: a widget no browser can run without a kernel"
