@@ -196,6 +196,7 @@ def main(argv=None):
     print(f"# MLP([{D_IN}, H, H, H, {CLASSES}]) ReLU, CrossEntropyLoss, SGD(lr={LR}); "
           f"median of {args.repeats} blocks of ~{args.block} s, interleaved, {args.settle} s pause before each")
     print(f"# numpy {np.__version__}, torch {torch.__version__ if torch else 'n/a'}; {threads}")
+    print(f"# load average at start {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     head = (f"{'dtype':8} {'N':>4} {'H':>5} {'floor ms':>9} {'mytorch ms':>10} {'torch ms':>9} "
             f"{'my/floor':>8} {'torch/floor':>11} {'my/torch':>8} {'spread':>6}  target")
     print(head)
@@ -215,6 +216,8 @@ def main(argv=None):
                     torch_cols = f"{'n/a':>9} {mine / floor:8.2f} {'n/a':>11} {'n/a':>8}"
                 print(f"{dtype:8} {N:4d} {H:5d} {floor * 1e3:9.3f} {mine * 1e3:10.3f} {torch_cols} "
                       f"{spread:6.0%}  {verdict(H, mine / floor, r_torch)}", flush=True)
+    print(f"# load average at end {os.getloadavg()[0]:.2f}; targets at H >= {TARGET_MIN_WIDTH}: "
+          f"my/floor <= {TARGET_FLOOR}, my/torch <= {TARGET_TORCH}")
     return 0
 
 
