@@ -48,7 +48,6 @@ c = get_config()
 c.CourseDirectory.root = {str(root)!r}
 c.CourseDirectory.course_id = {COURSE_ID!r}{db}
 c.Execute.timeout = {int(timeout)}          # per cell: an infinite loop costs its own part only
-c.Execute.allow_errors = True
 c.Execute.interrupt_on_timeout = True
 # Nothing of the student's is ever overwritten: the source assignment holds notebooks only,
 # and the student's mytorch/ files are listed here too, should anyone add them to source/.

@@ -98,7 +98,8 @@ def test_feedback_has_no_hidden_code_or_values(cycle):
         leaked = [s for s in secrets if s in text]
         assert not leaked, f"{page} shows hidden reference values {leaked[:3]}"
     mistaken = (cycle["course"] / "feedback" / "tanh_wrong_sign" / ASSIGNMENT / "2_mytorch.html").read_text()
-    assert "hidden test failed" in mistaken and "wrong sign" in mistaken   # the student learns why
+    assert "visible test failed: Tanh.backward" in mistaken                # the student learns why
+    assert "hint: wrong sign" in mistaken
 
 
 def _solution_lines():
