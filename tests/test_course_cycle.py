@@ -102,19 +102,35 @@ def test_feedback_has_no_hidden_code_or_values(cycle):
     assert "hint: wrong sign" in mistaken
 
 
-def _solution_lines():
-    """Every substantial line of a solution region in the reference library."""
-    lines = set()
+def _pairs(lines):
+    """Consecutive pairs of substantial stripped lines: a single generic line (a loop header)
+    may well appear in a lecture's own code; two solution lines in a row may not."""
+    code = [line.split("#")[0].strip() for line in lines]          # comments do not disguise code
+    kept = [line for line in code if len(line) >= 12]
+    return set(zip(kept, kept[1:]))
+
+
+def _solution_pairs():
+    """Every pair of consecutive lines inside a solution region of the reference library."""
+    pairs = set()
     for path in REFERENCE.rglob("*.py"):
-        inside = False
+        region = None
         for line in path.read_text().splitlines():
             if "### BEGIN SOLUTION" in line:
-                inside = True
+                region = []
             elif "### END SOLUTION" in line:
-                inside = False
-            elif inside and len(line.strip()) >= 24 and not line.strip().startswith("#"):
-                lines.add(line.strip())
-    return lines
+                pairs |= _pairs(region)
+                region = None
+            elif region is not None:
+                region.append(line)
+    return pairs
+
+
+def _text_lines(path):
+    if path.suffix == ".ipynb":
+        return [line for cell in json.loads(path.read_text())["cells"]
+                for line in "".join(cell["source"]).splitlines()]
+    return path.read_bytes().decode("utf-8", errors="ignore").splitlines()
 
 
 def test_release_bundle_leaks_nothing(cycle):
@@ -125,7 +141,7 @@ def test_release_bundle_leaks_nothing(cycle):
                    "autograder/grade.py", "autograder/notebook_answers.py", "autograder/stubs.py"]:
         assert secret not in names
     assert not any(n.startswith(("solutions/", "tests/")) for n in names)
-    solution = _solution_lines()
+    solution = _solution_pairs()
     hidden_bytes = hidden.REFS.read_bytes()
     for p in files:
         data = p.read_bytes()
@@ -133,8 +149,8 @@ def test_release_bundle_leaks_nothing(cycle):
         text = data.decode("utf-8", errors="ignore")
         for marker in ["BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "hidden.check"]:
             assert marker not in text, f"{p}: {marker}"
-        leaked = [line for line in solution if line in text]
-        assert not leaked, f"{p} contains solution code: {leaked[:2]}"
+        leaked = solution & _pairs(_text_lines(p)) if p.suffix in (".py", ".ipynb", ".md") else set()
+        assert not leaked, f"{p} contains solution code: {sorted(leaked)[:2]}"
     visible = checker.load(bundle / "autograder" / "visible_refs.npz")
     secret = {v.tobytes() for cases in checker.load(hidden.REFS).values() for c in cases
               for v in c["expected"].values() if v.size >= 4}
