@@ -41,6 +41,7 @@ SOURCES = SOLUTIONS / "lectures"          # the lectures with their solutions (i
 LECTURES = ROOT / "lectures"              # the student copies, generated from SOURCES
 KIT = "lecturekit.py"                     # the helper module every lecture imports
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 def sources(folder=SOURCES):
@@ -115,9 +116,9 @@ def for_reader(nb):
         if cell.cell_type == "code":
             cell.outputs = [out for out in cell.outputs if WIDGET_VIEW not in out.get("data", {})]
         if is_solution(cell):
+            code = "\n".join(line for line in cell.source.splitlines() if line.strip() not in MARKERS)
             nb.cells[i] = nbformat.v4.new_markdown_cell(
-                f"<details><summary>Solution (try it first)</summary>\n\n```python\n"
-                f"{cell.source}\n```\n\n</details>")
+                f"<details><summary>Solution (try it first)</summary>\n\n```python\n{code}\n```\n\n</details>")
     nb.metadata.pop("widgets", None)
     return nb
 
@@ -131,17 +132,26 @@ def render_site(executed, out, mathjax_url=None):
     for name, nb in executed.items():
         page = Path(name).with_suffix(".html").name
         body, _ = exporter.from_notebook_node(for_reader(nb))
-        (out / page).write_text(body, encoding="utf-8")
+        (out / page).write_text(body.replace(*MATHJAX_LINEBREAKS), encoding="utf-8")
         title, summary = describe(nb)
         items.append(f'<li><a href="{page}">{html.escape(title)}</a>: {html.escape(summary)}</li>')
-    (out / "index.html").write_text(INDEX.format(items="\n".join(items)), encoding="utf-8")
+    (out / "index.html").write_text(INDEX.format(items="\n".join(items), mathjax=exporter.mathjax_url),
+                                    encoding="utf-8")
 
+
+# nbconvert's MathJax setup breaks lines automatically, which wraps the math in table cells
+# into one-symbol lines; displays here are short enough not to need it.
+MATHJAX_LINEBREAKS = ("automatic: true", "automatic: false")
 
 INDEX = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Learning the network: Backprop · lecture notebooks</title>
 <style>body {{ font-family: sans-serif; max-width: 48em; margin: 2em auto; line-height: 1.5 }}
-li {{ margin: .5em 0 }}</style></head>
+li {{ margin: .5em 0 }}</style>
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({{tex2jax: {{inlineMath: [["$", "$"]], processEscapes: true}}}});
+</script>
+<script src="{mathjax}"></script></head>
 <body><h1>Learning the network: Backprop</h1>
 <p>The lecture notebooks, executed. Read them in order; each derives, checks and plots
 one part of the lecture. Run them in Jupyter (from <code>lectures/</code>) to move the

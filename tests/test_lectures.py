@@ -147,4 +147,5 @@ def test_site_has_an_index_and_a_page_per_lecture(executed, tmp_path, monkeypatc
         assert "MathJax" in html and r"\tag{" in html, f"{page}: no math for MathJax to typeset"
         solutions = sum(lectures.is_solution(c) for c in executed[path].cells)
         assert html.count("<details><summary>Solution") == solutions, f"{page}: solutions not folded"
+        assert "BEGIN SOLUTION" not in html, f"{page}: shows nbgrader's markers"
         assert lectures.WIDGET_VIEW not in html, f"{page}: a widget no browser can run without a kernel"
