@@ -135,10 +135,12 @@ def test_fails_a_transposed_dLdW_and_names_the_entry(mt, broken):
     assert_reports_worst_entry(dW, X.T @ G, G.T @ X)
     assert check_named(result, "dLdb").max_error <= result.tol      # only dLdW is blamed
     report = str(result)
-    assert report.splitlines()[0] == "gradcheck Linear(in_features=3, out_features=3): FAILED (tol 1e-06)"
+    assert report.splitlines()[0] == (
+        "gradcheck Linear(in_features=3, out_features=3): FAILED (tol 1e-06)")
     line = next(l for l in report.splitlines() if "dLdW" in l)
     assert line.strip().startswith("FAIL") and f"at index {dW.index}" in line
-    assert f"backward gives {dW.analytic:.8g}" in line and f"finite differences {dW.numeric:.8g}" in line
+    assert f"backward gives {dW.analytic:.8g}" in line
+    assert f"finite differences {dW.numeric:.8g}" in line
     with pytest.raises(AssertionError, match="FAIL  dLdW"):
         result.assert_ok()
 

@@ -9,7 +9,8 @@ from testing import (SETTINGS, arrays, assert_close, check_loss, floats, logits_
 
 
 def log_softmax(A):
-    return A - np.log(np.exp(A - A.max(1, keepdims=True)).sum(1, keepdims=True)) - A.max(1, keepdims=True)
+    shifted = A - A.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 # -- closed forms ---------------------------------------------------------------------
@@ -43,7 +44,7 @@ def test_cross_entropy_of_uniform_logits_is_log_c(mt, N, C):
 
 
 def test_label_smoothing_target_worked_by_hand(mt):
-    """alpha = 0.1, C = 4: eps = alpha / C = 0.025 off the class, 1 - 3 eps = 0.925 on it (eq. 5.7)."""
+    """alpha = 0.1, C = 4: eps = alpha / C = 0.025 off the class, 1 - 3 eps = 0.925 on it (5.7)."""
     loss = mt.nn.CrossEntropyLoss(label_smoothing=0.1)
     loss.forward(np.zeros((1, 4)), np.array([2]))
     D = np.array([[0.025, 0.025, 0.925, 0.025]])
@@ -115,7 +116,7 @@ def test_label_smoothing_zero_is_plain_cross_entropy(mt, At):
 @SETTINGS
 @given(At=logits_and_targets(), alpha=floats(0.0, 1.0))
 def test_label_smoothing_mixes_ce_with_the_uniform_target(mt, At, alpha):
-    """D = (1 - alpha) onehot + alpha / C, so L_alpha = (1 - alpha) L_0 + alpha mean_n(-mean_i log p_ni)."""
+    """D = (1 - alpha) onehot + alpha / C, so L_alpha = (1 - alpha) L_0 + alpha mean(-log P)."""
     A, y = At
     L0 = mt.nn.CrossEntropyLoss().forward(A, y)
     uniform = -np.mean(log_softmax(A))
@@ -167,7 +168,8 @@ def test_mse_is_two_over_c_times_the_mean_l2_divergence(mt, data):
 @SETTINGS
 @given(data=st.data())
 def test_bce_is_the_mean_of_the_binary_divergence(mt, data):
-    """eq. 5.3 per entry with a 0/1 target; its derivative is -1/a (d = 1) or 1/(1 - a) (d = 0), over N C."""
+    """eq. 5.3 per entry with a 0/1 target; its derivative is -1/a (d = 1) or 1/(1 - a) (d = 0),
+    over N C (eq. 5.4)."""
     A = data.draw(matrices(lo=0.01, hi=0.99))
     d = data.draw(arrays(A.shape, 0, 1)).round()
     loss = mt.nn.BCELoss()

@@ -144,7 +144,8 @@ def test_bce_on_saturated_sigmoids_is_clamped_as_torch(mt):
 def test_sgd_matches_torch_over_several_steps(mt, momentum, seed):
     rng = np.random.default_rng(seed)
     ours = mt.models.MLP([3, 5, 2], "tanh", rng=rng)
-    theirs = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)).double()
+    nn = torch.nn
+    theirs = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2)).double()
     with torch.no_grad():
         for p, q in zip(ours.parameters(), theirs.parameters()):
             q.copy_(t(p.data))

@@ -1,4 +1,4 @@
-"""unitwise (LECTURE.md section 8, scalar loops) agrees with the vectorised library, unit by unit."""
+"""unitwise (LECTURE.md section 8, scalar loops) agrees with the vector library, unit by unit."""
 import math
 
 import numpy as np
@@ -24,14 +24,15 @@ def networks(draw):
 def build(mt, widths, acts, seed):
     rng = np.random.default_rng(seed)
     linears = [mt.nn.Linear(a, b, rng=rng) for a, b in zip(widths[:-1], widths[1:])]
-    for L in linears:                      # wider than the default init, so units saturate and ReLUs die
+    for L in linears:                  # wider than the default init: units saturate, ReLUs die
         L.W, L.b = 2 * L.W, 2 * L.b
     funcs = [getattr(mt.nn, CLASSES[f])() for f in acts]
     return linears, funcs, rng
 
 
 def close(name, got, expected):
-    assert_close(name, np.array(got, dtype=np.float64), expected, tol=1e-9, floor=1e-9)
+    # floor 1e-6: sums of O(1) terms can cancel to ~1e-10, known only to ~1e-16 absolutely
+    assert_close(name, np.array(got, dtype=np.float64), expected, tol=1e-9, floor=1e-6)
 
 
 @SETTINGS
@@ -70,7 +71,7 @@ def test_forward_and_backward_agree_with_the_vector_library(mt, net):
 @SETTINGS
 @given(net=networks(), T=st.integers(2, 4))
 def test_per_example_gradients_sum_to_the_batch_gradient(mt, net, T):
-    """Layers sum over the batch (no 1/N): the batch dLdW is the sum of the T per-example dw (eq. 6.2)."""
+    """Layers sum over the batch (no 1/N): batch dLdW = sum of the T per-example dw (eq. 6.2)."""
     widths, acts, seed = net
     linears, funcs, rng = build(mt, widths, acts, seed)
     X, G = rng.standard_normal((T, widths[0])), rng.standard_normal((T, widths[-1]))

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: comparisons that say where they failed, finite differences, strategies.
+"""Shared test helpers: comparisons that say where they fail, finite differences, strategies.
 
 The finite differences here are written independently of `mytorch.gradcheck`, so a bug in
 gradcheck cannot hide a bug in a layer (test_gradcheck.py tests gradcheck against them).
@@ -29,7 +29,7 @@ def rel_error(got, expected, floor=FLOOR):
 
 
 def assert_close(name, got, expected, tol=TOL, floor=FLOOR):
-    """Assert arrays agree to relative error `tol`; the message names the tensor, worst index and values."""
+    """Assert arrays agree to relative error `tol`; a failure names tensor, worst index, values."""
     got, expected = np.asarray(got), np.asarray(expected)
     assert got.shape == expected.shape, (
         f"{name}: expected shape {expected.shape}, received shape {got.shape}")
