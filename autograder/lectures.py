@@ -97,6 +97,8 @@ def execute(path, allow_errors=False, timeout=120):
 
 def execute_all(paths, allow_errors=False, workers=2):
     """execute() every notebook in `paths`, two kernels at a time; returns the list in order."""
+    import matplotlib.font_manager  # noqa: F401  builds matplotlib's font cache on a fresh machine
+    # here, once, instead of inside a notebook cell, where its message would land on stderr
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(lambda p: execute(p, allow_errors), paths))
 
