@@ -36,12 +36,12 @@ from pathlib import Path
 import nbformat
 
 from .paths import ROOT, SOLUTIONS
+from .stubs import BEGIN, END
 
 SOURCES = SOLUTIONS / "lectures"          # the lectures with their solutions (instructor)
 LECTURES = ROOT / "lectures"              # the student copies, generated from SOURCES
 KIT = "lecturekit.py"                     # the helper module every lecture imports
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 def sources(folder=SOURCES):
@@ -118,7 +118,7 @@ def for_reader(nb):
         if cell.cell_type == "code":
             cell.outputs = [out for out in cell.outputs if WIDGET_VIEW not in out.get("data", {})]
         if is_solution(cell):
-            code = "\n".join(line for line in cell.source.splitlines() if line.strip() not in MARKERS)
+            code = "\n".join(line for line in cell.source.splitlines() if line.strip() not in (BEGIN, END))
             nb.cells[i] = nbformat.v4.new_markdown_cell(
                 f"<details><summary>Solution (try it first)</summary>\n\n```python\n{code}\n```\n\n</details>")
     nb.metadata.pop("widgets", None)
