@@ -65,25 +65,46 @@ def _run_quietly(run, *args):
     return result, sorted({f"{w.category.__name__}: {w.message}" for w in caught})
 
 
-def run_part(part, target, refs):
-    """Run `part` on `target` (a mytorch package, or a notebook's globals) for every stored case."""
-    spec, result = SPECS[part], PartResult(part, True)
-    for number, case in enumerate(refs[part]):
+def outputs(part, target, cases):
+    """Run the student's code of `part` on every case: (outputs per case, error, warnings).
+
+    Stops at the first case that raises; `error` then says which case and what was raised."""
+    spec, results, seen = SPECS[part], [], []
+    for number, case in enumerate(cases):
         try:
-            (outputs, _), caught = _run_quietly(spec.run, target, case["inputs"], case["state"])
+            (out, _), caught = _run_quietly(spec.run, target, case["inputs"], case["state"])
         except Exception as e:   # the student's code raised: this part scores zero
-            result.passed = False
-            result.error = f"case {number}: {type(e).__name__}: {str(e)[:300]}"
-            break
-        result.warnings += [w for w in caught if w not in result.warnings]
-        n = case["inputs"].get("A", case["inputs"].get("Z", np.zeros((0,)))).shape[:1]
-        shape = case["inputs"].get("A", np.zeros((0, 0)))
+            return results, f"case {number}: {type(e).__name__}: {str(e)[:300]}", seen
+        seen += [w for w in caught if w not in seen]
+        results.append(out if isinstance(out, dict) else {})
+    return results, "", seen
+
+
+def judge(part, cases, results, error="", caught=()):
+    """Compare each case's outputs with its expected values: a PartResult."""
+    spec, result = SPECS[part], PartResult(part, not error, error=error, warnings=list(caught))
+    if error:
+        return result
+    for number, (case, out) in enumerate(zip(cases, results)):
+        A = case["inputs"].get("A", case["inputs"].get("Z"))
+        n = A.shape[0] if A is not None and A.ndim >= 1 else None
+        c = A.shape[1] if A is not None and A.ndim == 2 else None
         mistakes = spec.mistakes(case["inputs"], _restore(case["state"])) if spec.mistakes else {}
         for name, expected in case["expected"].items():
-            got = outputs.get(name) if isinstance(outputs, dict) else None
-            verdict = compare(name, got, expected, spec.rtol, n=n[0] if n else None,
-                              c=shape.shape[1] if shape.ndim == 2 else None,
-                              mistakes=mistakes.get(name, []))
+            if spec.compare:
+                verdict = spec.compare(name, out.get(name), expected)
+            else:
+                verdict = compare(name, out.get(name), expected, spec.rtol, n=n, c=c,
+                                  mistakes=mistakes.get(name, []))
             result.verdicts.append((number, verdict))
             result.passed &= verdict.passed
+    if len(results) < len(cases):
+        result.passed = False
+        result.error = f"only {len(results)} of {len(cases)} cases have outputs"
     return result
+
+
+def run_part(part, target, refs):
+    """Run `part` on `target` (a mytorch package, or a notebook's globals) and judge it."""
+    results, error, caught = outputs(part, target, refs[part])
+    return judge(part, refs[part], results, error, caught)

@@ -35,6 +35,26 @@ def make_handin(out, notebooks, mytorch):
         return handin.pack(stage, out)
 
 
+def solved_notebooks(release_dir, out_dir):
+    """The released notebooks with every answer cell filled in from the instructor's source:
+    what a student who solved everything hands in (no hidden tests, no other change)."""
+    import nbformat
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for nb_path in sorted(Path(release_dir).glob("*.ipynb")):
+        source = nbformat.read(SOLUTIONS / ASSIGNMENT / nb_path.name, as_version=4)
+        answers = {c.metadata.nbgrader["grade_id"]: c.source for c in source.cells
+                   if c.metadata.get("nbgrader", {}).get("solution")}
+        nb = nbformat.read(nb_path, as_version=4)
+        for c in nb.cells:
+            gid = c.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in answers:
+                c.source = "\n".join(line for line in answers[gid].splitlines()
+                                      if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+        nbformat.write(nb, out_dir / nb_path.name)
+    return out_dir
+
+
 def with_mistakes(names, out_dir):
     """The reference package with the named mistakes of tests/mistakes.py applied together."""
     m = _mistakes()
@@ -56,16 +76,17 @@ def run(folder, log=print):
     handins = folder / "handins"
     handins.mkdir()
     log("2. hand in: reference_student, stub_student, mistaken_student (" + ", ".join(DEMO_MISTAKES) + ")")
-    make_handin(handins / "reference_student.zip", SOLUTIONS / ASSIGNMENT, REFERENCE)
+    solved = solved_notebooks(bundle / "assignments" / ASSIGNMENT, folder / "solved_notebooks")
+    make_handin(handins / "reference_student.zip", solved, REFERENCE)
     make_handin(handins / "stub_student.zip", bundle / "assignments" / ASSIGNMENT, bundle / "mytorch")
-    make_handin(handins / "mistaken_student.zip", SOLUTIONS / ASSIGNMENT,
+    make_handin(handins / "mistaken_student.zip", solved,
                 with_mistakes(DEMO_MISTAKES, folder / "mistaken_mytorch"))
     log(f"3. grade with nbgrader in {folder / 'course'}")
-    table, problems = grade.grade(handins, folder / "course", log=log)
-    log("\n4. the gradebook\n" + grade.summary(table, problems))
+    markers = grade.grade(handins, folder / "course", log=log)
+    log("\n4. the gradebook\n" + grade.summary(markers))
     log(f"\nfeedback: {folder}/course/feedback/<student>/{ASSIGNMENT}/*.html; "
         f"exports: {folder}/course/exports/")
-    return table, problems
+    return markers
 
 
 def main(args):

@@ -1,22 +1,70 @@
-"""The hidden tests, run only when grading: more and harder cases, from the semester's seed.
+"""The hidden tests: computed in the student's kernel, judged in the grading process.
 
-Instructor only: never shipped to students (the release bundle leaves this module and
-hidden_refs.npz out, and a test checks it). Failure messages say where and how much an
-output differs, never the reference value itself, because they reach the feedback.
+A grade cell's hidden region calls `record(part, target)`: it runs the student's code on
+the hidden inputs (hidden_inputs.npz, from the semester's seed) and writes the outputs to
+`.autograder_records/` beside the notebook. The expected values never enter the kernel:
+they live in secret/hidden_expected.npz, which the grading kernel's sandbox hides, and the
+grading process judges the records (`judge`). So a student's code that patches numpy, the
+checks or the builtins, searches the test's frames, or prints a fake score gains nothing:
+what counts is only what their code computed on inputs it could not know in advance.
+
+Instructor only: never shipped to students (the release bundle copies an allow-list).
 """
+import json
 from pathlib import Path
 
-from .checker import load, run_part
+import numpy as np
 
-REFS = Path(__file__).with_name("hidden_refs.npz")
-_refs = None
+from . import checker
+
+HERE = Path(__file__).parent
+INPUTS = HERE / "hidden_inputs.npz"
+EXPECTED = HERE / "secret" / "hidden_expected.npz"
+RECORDS = ".autograder_records"
+_inputs = None
 
 
-def check(part, target):
-    """Raise AssertionError (the grade cell scores zero) unless `part` passes every hidden case."""
-    global _refs
-    _refs = _refs or load(REFS)
-    r = run_part(part, target, _refs)
-    if not r.passed:
-        raise AssertionError("hidden test failed: " + r.report(show_values=False)) from None
-    print("hidden test: passed")
+def _cases(part):
+    global _inputs
+    _inputs = _inputs or checker.load(INPUTS)
+    return _inputs[part]
+
+
+def record(part, target, folder="."):
+    """Run `part` on the hidden inputs and save the outputs for the grader. Prints one line."""
+    results, error, caught = checker.outputs(part, target, _cases(part))
+    out = Path(folder) / RECORDS
+    out.mkdir(exist_ok=True)
+    arrays = {f"{k}/{name}": np.asarray(v) for k, r in enumerate(results) for name, v in r.items()
+              if _storable(v)}
+    np.savez(out / f"{part}.npz", **arrays)
+    (out / f"{part}.json").write_text(json.dumps({"error": error, "warnings": caught, "cases": len(results)}))
+    print("hidden tests: outputs recorded; they are judged when grading")
+
+
+def _storable(v):
+    try:
+        return np.asarray(v).dtype != object
+    except Exception:
+        return False
+
+
+def judge(part, folder, expected=None):
+    """The PartResult of `part` from the records in `folder` (an autograded notebook's folder)."""
+    cases = [dict(c) for c in _cases(part)]
+    expected = expected or checker.load(EXPECTED)
+    for case, exp in zip(cases, expected[part]):
+        case["expected"] = exp["expected"]
+    meta_path, data_path = Path(folder) / RECORDS / f"{part}.json", Path(folder) / RECORDS / f"{part}.npz"
+    try:
+        meta = json.loads(meta_path.read_text())
+        results = [{} for _ in range(int(meta["cases"]))]
+        with np.load(data_path, allow_pickle=False) as data:
+            for key in data.files:
+                k, name = key.split("/", 1)
+                results[int(k)][name] = data[key]
+    except Exception as e:   # missing, deleted or forged records: nothing was computed here
+        r = checker.PartResult(part, False, error=f"no usable hidden-test outputs ({type(e).__name__}): "
+                                                   f"the test cell did not finish")
+        return r
+    return checker.judge(part, cases, results, meta.get("error", ""), meta.get("warnings", []))

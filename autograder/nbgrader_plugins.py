@@ -15,11 +15,11 @@ from nbconvert.preprocessors import Preprocessor
 COURSE_ID = "backprop"
 
 
-def run(args, cwd, **kwargs):
+def run(args, cwd, env=None, **kwargs):
     """Run `nbgrader <args>` with this Python. nbgrader itself calls the `alembic` and
     `jupyter` executables, so this environment's bin/ goes first on PATH even when the
-    venv is not activated."""
-    env = dict(os.environ)
+    venv is not activated. `env`: extra environment variables."""
+    env = {**os.environ, **(env or {})}
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, **kwargs)
 
@@ -34,7 +34,7 @@ class HideTracebacks(Preprocessor):
         return cell, resources
 
 
-def config_text(root, protected, timeout=60, db_url=None):
+def config_text(root, protected, timeout=30, db_url=None, kernel=None):
     """The nbgrader_config.py of a grading course directory at `root`.
 
     protected: the student's files (mytorch/...) that autograde must never replace."""
@@ -49,6 +49,8 @@ c.CourseDirectory.root = {str(root)!r}
 c.CourseDirectory.course_id = {COURSE_ID!r}{db}
 c.Execute.timeout = {int(timeout)}          # per cell: an infinite loop costs its own part only
 c.Execute.interrupt_on_timeout = True
+c.Execute.kernel_name = {kernel!r}          # the sandboxed kernel (autograder/sandbox.py)
+c.OverwriteCells.add_missing_cells = True    # a deleted test cell is put back and run
 # Nothing of the student's is ever overwritten: the source assignment holds notebooks only,
 # and the student's mytorch/ files are listed here too, should anyone add them to source/.
 c.Autograde.exclude_overwriting = {{"hw1": {sorted(protected)!r}}}

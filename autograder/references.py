@@ -3,9 +3,11 @@
     python -m autograder references [--seed S]     # S: the semester's hidden seed
     python -m autograder references --check        # exit 1 if the stored files are stale
 
-Visible references come from the public seed in visible.py and ship with the homework;
-hidden ones come from the instructor's seed (kept inside hidden_refs.npz, so --check
-can regenerate them) and stay with the autograder.
+Visible references come from the public seed in visible.py and ship with the homework.
+Hidden ones come from the instructor's seed (stored with them, so --check can regenerate
+them) and stay with the autograder, in two files: hidden_inputs.npz (inputs and the cached
+forward state, which the grading kernel reads) and secret/hidden_expected.npz (the
+expected outputs, which only the grading process reads).
 """
 import sys
 
@@ -32,10 +34,19 @@ def build(seed, hidden_cases):
         target = mt if part.notebook == "2_mytorch" else ns
         for c, inputs in enumerate(SPECS[part.id].make(rng, hidden_cases)):
             outputs, state = SPECS[part.id].run(target, inputs, None)
+            if SPECS[part.id].truth:
+                outputs = SPECS[part.id].truth(inputs)
             for kind, values in [("inputs", inputs), ("expected", outputs), ("state", state)]:
                 for name, value in values.items():
                     arrays[f"{part.id}/{c}/{kind}/{name}"] = np.asarray(value)
     return arrays
+
+
+def split(arrays):
+    """(inputs and state, expected) halves of a hidden build; both keep the seed."""
+    expected = {k: v for k, v in arrays.items() if k.split("/")[2:3] == ["expected"]}
+    rest = {k: v for k, v in arrays.items() if k not in expected}
+    return rest, {"seed": arrays["seed"], **expected}
 
 
 def _stale(path, arrays):
@@ -49,8 +60,10 @@ def _stale(path, arrays):
 def main(args):
     seed = args.seed
     if seed is None:
-        seed = int(np.load(hidden.REFS)["seed"]) if hidden.REFS.exists() else 0
-    targets = [(visible.REFS, build(visible.VISIBLE_SEED, False)), (hidden.REFS, build(seed, True))]
+        seed = int(np.load(hidden.INPUTS)["seed"]) if hidden.INPUTS.exists() else 0
+    inputs, expected = split(build(seed, True))
+    targets = [(visible.REFS, build(visible.VISIBLE_SEED, False)), (hidden.INPUTS, inputs),
+               (hidden.EXPECTED, expected)]
     if args.check:
         stale = [p.name for p, arrays in targets if _stale(p, arrays)]
         if stale:
@@ -60,6 +73,7 @@ def main(args):
         print("reference values are up to date")
         return 0
     for path, arrays in targets:
+        path.parent.mkdir(exist_ok=True)
         np.savez_compressed(path, **arrays)
         print(f"wrote {path.name}: {len(arrays) - 1} arrays")
     return 0

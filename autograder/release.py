@@ -18,7 +18,7 @@ from .paths import ROOT
 
 # The autograder modules a student gets: the visible tests and the two student commands.
 STUDENT_MODULES = ["__init__.py", "__main__.py", "parts.py", "cases.py", "compare.py", "checker.py",
-                   "visible.py", "visible_refs.npz", "data.py", "loader.py", "paths.py", "handin.py",
+                   "visible.py", "visible_refs.npz", "data.py", "loader.py", "paths.py", "handin.py", "student.py",
                    "check.py"]
 BUNDLE = "backprop-hw1"
 REQUIREMENTS = "numpy>=1.26,<3\nmatplotlib>=3.8,<4\nscikit-learn>=1.4,<2\njupyter>=1.0,<2\nipywidgets>=8.1,<9\n"

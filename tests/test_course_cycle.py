@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import check, checker, demo, grade, handin, hidden, release
-from autograder.loader import load_package
+from autograder import checker, demo, grade, hidden, release
 from autograder.parts import ASSIGNMENT, BY_ID, NB_MYTORCH, PARTS
 from autograder.paths import REFERENCE, ROOT, SOLUTIONS
 from mistakes import MISTAKES, apply
@@ -25,26 +24,35 @@ def cycle(tmp_path_factory):
     """Release, then grade the reference, the stubs and one handin per typical mistake."""
     tmp = tmp_path_factory.mktemp("course")
     bundle = release.build_bundle(tmp / "dist")
+    solved = demo.solved_notebooks(bundle / "assignments" / ASSIGNMENT, tmp / "solved")
     handins = tmp / "handins"
     handins.mkdir()
-    demo.make_handin(handins / "reference.zip", SOLUTIONS / ASSIGNMENT, REFERENCE)
+    demo.make_handin(handins / "reference.zip", solved, REFERENCE)
     demo.make_handin(handins / "stubs.zip", bundle / "assignments" / ASSIGNMENT, bundle / "mytorch")
     for m in MISTAKES:
-        demo.make_handin(handins / f"{m.name}.zip", SOLUTIONS / ASSIGNMENT,
+        demo.make_handin(handins / f"{m.name}.zip", solved,
                          apply(m, REFERENCE, tmp / "mistakes" / m.name / "mytorch"))
     before = {p: p.read_bytes() for p in handins.iterdir()}
-    table, problems = grade.grade(handins, tmp / "course", timeout=60, log=lambda line: None)
-    return {"tmp": tmp, "bundle": bundle, "handins": handins, "before": before, "table": table,
-            "problems": problems, "course": tmp / "course"}
+    markers = grade.grade(handins, tmp / "course", timeout=60, log=lambda line: None)
+    return {"tmp": tmp, "bundle": bundle, "handins": handins, "before": before, "markers": markers,
+            "table": {sid: m["scores"] for sid, m in markers.items()}, "course": tmp / "course"}
 
 
 def _scores(cycle, sid):
-    return {p: cycle["table"][sid].get(p, 0.0) for p in ALL}
+    return {p: cycle["table"][sid][p] for p in ALL}
 
 
-def test_reference_scores_100(cycle):
+def test_reference_scores_100_with_nothing_to_report(cycle):
     scores = _scores(cycle, "reference")
     assert sum(scores.values()) == 100, {p: s for p, s in scores.items() if s != BY_ID[p].points}
+    assert cycle["markers"]["reference"]["problems"] == []
+
+
+def test_the_gradebook_holds_the_judged_scores(cycle):
+    from nbgrader.api import Gradebook
+    with Gradebook(grade.default_db(cycle["course"])) as gb:
+        for sid, scores in cycle["table"].items():
+            assert gb.find_submission(ASSIGNMENT, sid).score == sum(scores.values()), sid
 
 
 def test_untouched_stubs_score_zero_on_every_part(cycle):
@@ -66,6 +74,7 @@ def test_grading_leaves_handins_untouched(cycle):
 def test_exports(cycle):
     course = cycle["course"] / "exports"
     rows = {r["student"]: r for r in csv.DictReader(open(course / "grades.csv"))}
+    assert set(rows) == set(cycle["table"])
     assert float(rows["reference"]["total"]) == 100 and float(rows["stubs"]["total"]) == 0
     gs = json.loads((course / "gradescope" / "reference" / "results.json").read_text())
     assert gs["score"] == 100 and len(gs["tests"]) == len(PARTS)
@@ -79,7 +88,7 @@ def test_exports(cycle):
 def _hidden_values():
     """Distinctive text forms of the hidden expected values (6+ significant digits)."""
     out = set()
-    for cases in checker.load(hidden.REFS).values():
+    for cases in checker.load(hidden.EXPECTED).values():
         for case in cases:
             for v in case["expected"].values():
                 if v.dtype.kind == "f":
@@ -89,17 +98,20 @@ def _hidden_values():
 
 def test_feedback_has_no_hidden_code_or_values(cycle):
     pages = list((cycle["course"] / "feedback").rglob("*.html"))
-    assert len(pages) == 3 * (len(MISTAKES) + 2)
+    assert len(pages) == 4 * (len(MISTAKES) + 2)            # three notebooks and report.html
     secrets = _hidden_values()
     for page in pages:
         text = page.read_text()
-        for marker in ["BEGIN HIDDEN", "hidden.check", "from autograder import hidden", "hidden_refs"]:
+        for marker in ["BEGIN HIDDEN", "hidden.record", "from autograder import hidden", "hidden_inputs",
+                       "hidden_expected"]:
             assert marker not in text, f"{page}: {marker!r}"
         leaked = [s for s in secrets if s in text]
         assert not leaked, f"{page} shows hidden reference values {leaked[:3]}"
     mistaken = (cycle["course"] / "feedback" / "tanh_wrong_sign" / ASSIGNMENT / "2_mytorch.html").read_text()
     assert "visible test failed: Tanh.backward" in mistaken                # the student learns why
     assert "hint: wrong sign" in mistaken
+    report = (cycle["course"] / "feedback" / "tanh_wrong_sign" / ASSIGNMENT / "report.html").read_text()
+    assert "97 / 100" in report and "tanh_backward" in report and "wrong sign" in report
 
 
 def _pairs(lines):
@@ -137,22 +149,23 @@ def test_release_bundle_leaks_nothing(cycle):
     bundle = cycle["bundle"]
     files = [p for p in bundle.rglob("*") if p.is_file()]
     names = {str(p.relative_to(bundle)) for p in files}
-    for secret in ["autograder/hidden.py", "autograder/hidden_refs.npz", "autograder/references.py",
-                   "autograder/grade.py", "autograder/notebook_answers.py", "autograder/stubs.py"]:
+    for secret in ["autograder/hidden.py", "autograder/hidden_inputs.npz", "autograder/references.py",
+                   "autograder/secret/hidden_expected.npz", "autograder/grade.py",
+                   "autograder/notebook_answers.py", "autograder/stubs.py", "autograder/sandbox.py"]:
         assert secret not in names
     assert not any(n.startswith(("solutions/", "tests/")) for n in names)
     solution = _solution_pairs()
-    hidden_bytes = hidden.REFS.read_bytes()
+    hidden_files = {hidden.INPUTS.read_bytes(), hidden.EXPECTED.read_bytes()}
     for p in files:
         data = p.read_bytes()
-        assert data != hidden_bytes, p
+        assert data not in hidden_files, p
         text = data.decode("utf-8", errors="ignore")
-        for marker in ["BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "hidden.check"]:
+        for marker in ["BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "hidden.record"]:
             assert marker not in text, f"{p}: {marker}"
         leaked = solution & _pairs(_text_lines(p)) if p.suffix in (".py", ".ipynb", ".md") else set()
         assert not leaked, f"{p} contains solution code: {sorted(leaked)[:2]}"
     visible = checker.load(bundle / "autograder" / "visible_refs.npz")
-    secret = {v.tobytes() for cases in checker.load(hidden.REFS).values() for c in cases
+    secret = {v.tobytes() for cases in checker.load(hidden.EXPECTED).values() for c in cases
               for v in c["expected"].values() if v.size >= 4}
     assert not any(v.tobytes() in secret for cases in visible.values() for c in cases
                    for v in c["expected"].values())

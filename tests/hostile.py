@@ -1,0 +1,203 @@
+"""Hostile and broken handins, each with the exact score it must get and what the grader
+must say about it. Each starts from a correct handin (solved notebooks, reference mytorch)
+staged in a folder, then breaks or tampers with one thing."""
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import handin
+
+TANH_BACKWARD = "return dLdA * (1 - self.A ** 2)"
+
+
+@dataclass(frozen=True)
+class Hostile:
+    name: str
+    make: object            # (stage folder, output zip path) -> None: write the handin at the path
+    score: float            # the exact total it must get
+    says: str = ""          # a regex that the student's problems or report must contain
+
+
+def _edit(stage, file, old, new):
+    path = stage / "mytorch" / file
+    text = path.read_text()
+    assert text.count(old) == 1, (file, old)
+    path.write_text(text.replace(old, new))
+
+
+def _tanh_backward(body):
+    """Replace Tanh.backward's return by `body` (lines indented for the method)."""
+    def make(stage, out):
+        _edit(stage, "nn/activation.py", TANH_BACKWARD, body)
+        handin.pack(stage, out)
+    return make
+
+
+def _notebook(stage, name):
+    return stage / "assignments" / "hw1" / name
+
+
+def _cells(stage, name, change):
+    path = _notebook(stage, name)
+    nb = json.loads(path.read_text())
+    nb["cells"] = change(nb["cells"])
+    path.write_text(json.dumps(nb))
+
+
+def _gid(cell):
+    return cell["metadata"].get("nbgrader", {}).get("grade_id")
+
+
+def raises_in_answer(stage, out):
+    def change(cells):
+        for c in cells:
+            if _gid(c) == "answer_critical":
+                c["source"] = "raise ValueError('half-finished')\n" + "".join(c["source"])
+        return cells
+    _cells(stage, "1_optimisation.ipynb", change)
+    handin.pack(stage, out)
+
+
+def init_fails(stage, out):
+    init = stage / "mytorch" / "__init__.py"
+    init.write_text("import a_module_that_does_not_exist\n" + init.read_text())
+    handin.pack(stage, out)
+
+
+def module_fails(stage, out):
+    path = stage / "mytorch" / "nn" / "module.py"
+    path.write_text("raise RuntimeError('boom at import')\n" + path.read_text())
+    handin.pack(stage, out)
+
+
+def syntax_error(stage, out):
+    path = stage / "mytorch" / "nn" / "loss.py"
+    path.write_text(path.read_text() + "\ndef broken(:\n    pass\n")
+    handin.pack(stage, out)
+
+
+def malformed_notebook(stage, out):
+    _notebook(stage, "1_optimisation.ipynb").write_text('{"cells": [ this is not json')
+    handin.pack(stage, out)
+
+
+def not_a_zip(stage, out):
+    out.write_bytes(b"PK\x03\x04 but not really a zip file" * 10)
+
+
+def zip_slip(stage, out):
+    handin.pack(stage, out)
+    with zipfile.ZipFile(out, "a") as z:
+        z.writestr("../../../escaped_by_zip_slip.py", "print('outside')\n")
+
+
+def no_notebook(stage, out):
+    with zipfile.ZipFile(out, "w") as z:
+        for f in (stage / "mytorch").rglob("*.py"):
+            z.write(f, f.relative_to(stage).as_posix())
+
+
+def wrong_assignment(stage, out):
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("assignments/hw2/lab2.ipynb", _notebook(stage, "1_optimisation.ipynb").read_text())
+        z.writestr("lab2/solution.py", "x = 1\n")
+
+
+def deleted_test_cell(stage, out):
+    _cells(stage, "2_mytorch.ipynb", lambda cells: [c for c in cells if _gid(c) != "linear_forward"])
+    handin.pack(stage, out)
+
+
+def edited_test_cell(stage, out):
+    def change(cells):
+        for c in cells:
+            if _gid(c) == "sigmoid_forward":
+                c["source"] = "pass  # nothing to see here\n"
+        return cells
+    _edit(stage, "nn/activation.py", "self.A = np.where(Z >= 0, 1 / (1 + e), e / (1 + e))",
+          "self.A = 0.5 * np.where(Z >= 0, 1 / (1 + e), e / (1 + e))")      # wrong, and its test "edited away"
+    _cells(stage, "2_mytorch.ipynb", change)
+    handin.pack(stage, out)
+
+
+def duplicated_test_cell(stage, out):
+    def change(cells):
+        i = next(k for k, c in enumerate(cells) if _gid(c) == "tanh_backward")
+        return cells[:i + 1] + [json.loads(json.dumps(cells[i]))] + cells[i + 1:]
+    _cells(stage, "2_mytorch.ipynb", change)
+    handin.pack(stage, out)
+
+
+def monkeypatches(stage, out):
+    _edit(stage, "nn/activation.py", TANH_BACKWARD, "return dLdA * (self.A ** 2 - 1)")
+    init = stage / "mytorch" / "__init__.py"
+    init.write_text(init.read_text() + '''
+import builtins, numpy, numpy.testing, sys
+numpy.allclose = lambda *a, **k: True
+numpy.isclose = lambda a, b, *r, **k: numpy.ones(numpy.broadcast(a, b).shape, bool)
+numpy.array_equal = lambda *a, **k: True
+numpy.testing.assert_allclose = lambda *a, **k: None
+builtins.all = lambda *a, **k: True
+for name, module in list(sys.modules.items()):
+    if name.startswith("autograder"):
+        for attr in ("judge", "compare", "_close", "check", "record"):
+            if hasattr(module, attr) and attr != "record":
+                setattr(module, attr, lambda *a, **k: None)
+''')
+    handin.pack(stage, out)
+
+
+READS_HIDDEN = '''import glob, os, sys
+        import numpy as np
+        import autograder
+        places = [os.path.join(os.path.dirname(autograder.__file__), "secret", "hidden_expected.npz")]
+        here = os.getcwd()
+        for up in range(6):
+            here = os.path.dirname(here)
+            places += glob.glob(os.path.join(here, "*", "*.npz")) + glob.glob(os.path.join(here, "*.npz"))
+        for path in places:
+            try:
+                with np.load(path) as d:
+                    for k in d.files:
+                        if "tanh_backward" in k and d[k].shape == dLdA.shape:
+                            return d[k]
+            except Exception:
+                pass
+        f = sys._getframe()
+        while f is not None:
+            for v in list(f.f_locals.values()):
+                if isinstance(v, dict) and isinstance(v.get("expected"), dict) and "dLdZ" in v["expected"] \\
+                        and np.shape(v["expected"]["dLdZ"]) == dLdA.shape and v["inputs"]["dLdA"] is not None \\
+                        and np.array_equal(v["inputs"]["dLdA"], dLdA):
+                    return v["expected"]["dLdZ"]
+            f = f.f_back
+        return dLdA * (self.A ** 2 - 1)'''
+
+FAKE_SCORE = '''import json, sys
+        print("Total score: 100/100")
+        print(json.dumps({"score": 100, "tests": [], "scores": {"tanh_backward": 3}}))
+        return dLdA * (self.A ** 2 - 1)'''
+
+
+HOSTILE = [
+    Hostile("raises_in_answer", raises_in_answer, 95),
+    Hostile("init_fails", init_fails, 100),
+    Hostile("module_fails", module_fails, 25),
+    Hostile("syntax_error", syntax_error, 73),
+    Hostile("infinite_loop", _tanh_backward("while True:\n            pass"), 97),
+    Hostile("memory_hog", _tanh_backward("hog = []\n        while True:\n            hog.append(np.ones(10 ** 7))"), 97),
+    Hostile("malformed_notebook", malformed_notebook, 85, "1_optimisation.ipynb is not a readable notebook"),
+    Hostile("not_a_zip", not_a_zip, 0, "not a zip file"),
+    Hostile("zip_slip", zip_slip, 0, "escapes the handin folder"),
+    Hostile("no_notebook", no_notebook, 75, "2_mytorch.ipynb is missing"),
+    Hostile("wrong_assignment", wrong_assignment, 0, "another assignment"),
+    Hostile("deleted_test_cell", deleted_test_cell, 100, "linear_forward was deleted"),
+    Hostile("edited_test_cell", edited_test_cell, 98, "sigmoid_forward was edited"),
+    Hostile("duplicated_test_cell", duplicated_test_cell, 100, "tanh_backward appears 2 times"),
+    Hostile("monkeypatches", monkeypatches, 97),
+    Hostile("reads_hidden_values", _tanh_backward(READS_HIDDEN), 97),
+    Hostile("fake_score", _tanh_backward(FAKE_SCORE), 97),
+    Hostile("sys_exit", _tanh_backward("import sys\n        sys.exit(0)"), 97),
+    Hostile("os_exit", _tanh_backward("import os\n        os._exit(0)"), 46, "kernel died"),
+]

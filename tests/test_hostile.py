@@ -1,0 +1,61 @@
+"""A class of hostile and broken handins graded together: each gets exactly its points, none
+costs another student anything, and the grader says what was wrong and where."""
+import re
+import shutil
+
+import pytest
+
+from autograder import demo, grade, release, sandbox
+from autograder.parts import ASSIGNMENT
+from autograder.paths import REFERENCE
+from hostile import HOSTILE
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not sandbox.bwrap_available(),
+                                 reason="reading the hidden values is only blocked in the bwrap sandbox")]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hostile")
+    bundle = release.build_bundle(tmp / "dist")
+    solved = demo.solved_notebooks(bundle / "assignments" / ASSIGNMENT, tmp / "solved")
+    handins = tmp / "class" / "handins"
+    handins.mkdir(parents=True)
+    for h in HOSTILE + [None]:
+        stage = tmp / "stage" / (h.name if h else "honest")
+        shutil.copytree(solved, stage / "assignments" / ASSIGNMENT)
+        shutil.copytree(REFERENCE, stage / "mytorch", ignore=shutil.ignore_patterns("__pycache__"))
+        if h:
+            h.make(stage, handins / f"{h.name}.zip")
+        else:
+            demo.make_handin(handins / "honest.zip", stage / "assignments" / ASSIGNMENT, stage / "mytorch")
+    before = {p.name: p.read_bytes() for p in handins.iterdir()}
+    lines = []
+    markers = grade.grade(handins, tmp / "class" / "course", timeout=10, jobs=2, log=lines.append)
+    return {"markers": markers, "lines": lines, "tmp": tmp, "handins": handins, "before": before}
+
+
+def test_an_honest_student_among_them_scores_100(graded):
+    assert sum(graded["markers"]["honest"]["scores"].values()) == 100
+
+
+@pytest.mark.parametrize("h", HOSTILE, ids=lambda h: h.name)
+def test_hostile_handin_gets_exactly_its_points(graded, h):
+    m = graded["markers"][h.name]
+    lost = {p: s for p, s in m["scores"].items() if s == 0}
+    assert sum(m["scores"].values()) == h.score, f"{h.name}: lost {sorted(lost)}"
+    said = "\n".join(m["problems"] + m["report"])
+    assert re.search(h.says, said), said
+
+
+def test_progress_names_every_student_and_their_problems(graded):
+    text = "\n".join(graded["lines"])
+    for h in HOSTILE:
+        assert re.search(rf"\] {h.name}: \d+/100", text), h.name
+    assert re.search(r"not_a_zip: 0/100.*\n\s+not_a_zip.zip is not a zip file", text)
+
+
+def test_nothing_escapes_and_handins_are_untouched(graded):
+    assert not list(graded["tmp"].rglob("escaped_by_zip_slip.py"))
+    assert {p.name: p.read_bytes() for p in graded["handins"].iterdir()} == graded["before"]
