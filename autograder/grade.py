@@ -127,11 +127,16 @@ def intake(course, sid, path):
             shutil.copy2(release / nb, dest / nb)
     if not found and path.exists():
         problems.append("the handin holds no hw1 file: was it made for another assignment?")
-    return problems + tampering(release, dest)
+    return problems + repair(release, dest)
 
 
-def tampering(release, submitted):
-    """What was done to the test cells, which nbgrader undoes: say so in the report."""
+def repair(release, submitted):
+    """Undo what was done to the locked and test cells, and say so in the report.
+
+    nbgrader restores edited cells itself, but it crashes on a deleted test cell that does not
+    follow an answer cell, and on duplicated cells (0.9.6): so duplicates are dropped (the
+    first copy is kept) and deleted locked or test cells are put back here, in their place."""
+    from nbgrader.utils import is_grade, is_locked
     notes = []
     for nb in handin.NOTEBOOKS:
         try:
@@ -139,17 +144,32 @@ def tampering(release, submitted):
             theirs = nbformat.read(submitted / nb, as_version=4)
         except Exception:
             continue
-        from nbgrader.utils import is_grade
-        original = {c.metadata.nbgrader["grade_id"]: c for c in ours.cells if is_grade(c)}
-        seen = {}
+        gid = lambda c: c.metadata.get("nbgrader", {}).get("grade_id")
+        protected = [c for c in ours.cells if gid(c) and (is_grade(c) or is_locked(c))]
+        original = {gid(c): c for c in protected}
+        kept, seen = [], {}
         for c in theirs.cells:
-            gid = c.metadata.get("nbgrader", {}).get("grade_id")
-            if gid in original:
-                seen[gid] = seen.get(gid, 0) + 1
-                if c.source.strip() != original[gid].source.strip():
-                    notes.append(f"{nb}: test cell {gid} was edited; it was restored from the original")
-        notes += [f"{nb}: test cell {g} was deleted; it was put back and run" for g in original if g not in seen]
-        notes += [f"{nb}: test cell {g} appears {k} times; only one copy was run" for g, k in seen.items() if k > 1]
+            g = gid(c)
+            seen[g] = seen.get(g, 0) + 1
+            if g and seen[g] > 1:
+                if g in original and is_grade(original[g]):
+                    notes.append(f"{nb}: test cell {g} appears {seen[g]} times; only one copy was run")
+                continue
+            if g in original and is_grade(original[g]) and c.source.strip() != original[g].source.strip():
+                notes.append(f"{nb}: test cell {g} was edited; it was restored from the original")
+            kept.append(c)
+        for k, c in enumerate(ours.cells):
+            g = gid(c)
+            if g not in original or g in seen:
+                continue
+            if is_grade(c):
+                notes.append(f"{nb}: test cell {g} was deleted; it was put back and run")
+            before = [gid(p) for p in ours.cells[:k] if gid(p)]
+            at = max([i + 1 for i, x in enumerate(kept) if gid(x) in before], default=0)
+            kept.insert(at, c)
+            seen[g] = 1
+        theirs.cells = kept
+        nbformat.write(theirs, submitted / nb)
     return notes
 
 
@@ -220,12 +240,12 @@ def store(db_url, sid, scores):
     raise RuntimeError(f"{sid}: the gradebook stayed locked; grade again to finish")
 
 
-def grade_one(course, sid, path, version, db_url):
+def grade_one(course, sid, path, version, db_url, force=False):
     """Grade one student from start to finish; returns their marker (scores and problems)."""
     marker = course / "graded" / f"{sid}.json"
     files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
     digest = _digest(files)
-    if marker.exists():
+    if marker.exists() and not force:
         done = json.loads(marker.read_text())
         if done.get("digest") == digest and done.get("version") == version:
             return {**done, "skipped": True}
@@ -269,8 +289,15 @@ class _Lock:
         fcntl.flock(self.file, fcntl.LOCK_UN)
 
 
-def grade(handins, course, timeout=30, db_url=None, jobs=None, log=print):
+def grade(handins, course, timeout=30, db_url=None, jobs=None, force=False, log=print):
     """Grade every handin in `handins`; return {student: marker} (scores, problems, report)."""
+    course = Path(course).resolve()
+    course.mkdir(parents=True, exist_ok=True)
+    with _Lock(course):
+        return _grade_locked(handins, course, timeout, db_url, jobs, force, log)
+
+
+def _grade_locked(handins, course, timeout, db_url, jobs, force, log):
     course, version = setup_course(course, timeout, db_url)
     db_url = db_url or default_db(course)
     if not sandbox.bwrap_available():
@@ -279,8 +306,9 @@ def grade(handins, course, timeout=30, db_url=None, jobs=None, log=print):
     ids = student_ids(handins)
     jobs = jobs or os.cpu_count() or 1
     markers, start = {}, time.perf_counter()
-    with _Lock(course), ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(grade_one, course, sid, path, version, db_url): sid for sid, path in ids.items()}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(grade_one, course, sid, path, version, db_url, force): sid
+                   for sid, path in ids.items()}
         for k, future in enumerate(as_completed(futures), start=1):
             sid = futures[future]
             try:
@@ -292,9 +320,9 @@ def grade(handins, course, timeout=30, db_url=None, jobs=None, log=print):
             state = "already graded, skipped" if done.get("skipped") else f"{done['seconds']:.1f} s"
             log(f"[{k}/{len(ids)}] {sid}: {total:g}/100 ({state}; {time.perf_counter() - start:.0f} s so far)"
                 + "".join(f"\n      {p}" for p in done["problems"]))
-        nbgrader(course, course / "logs" / "feedback.log", "generate_feedback", ASSIGNMENT, "--force")
-        write_reports(course, markers)
-        export(course, markers)
+    nbgrader(course, course / "logs" / "feedback.log", "generate_feedback", ASSIGNMENT, "--force")
+    write_reports(course, markers)
+    export(course, markers)
     return markers
 
 
@@ -354,7 +382,11 @@ def summary(markers):
 
 def main(args):
     course = Path(args.course).resolve()
-    markers = grade(args.handins, course, args.timeout, args.db_url, args.jobs)
+    try:
+        markers = grade(args.handins, course, args.timeout, args.db_url, args.jobs, args.force)
+    except RuntimeError as e:
+        print(f"grade: {e}", file=sys.stderr)
+        return 2
     print(summary(markers))
     print(f"\ngradebook: {args.db_url or default_db(course)}\nfeedback:  {course}/feedback/<student>/"
           f"{ASSIGNMENT}/ (report.html and one page per notebook)\nexports:   {course}/exports/")
@@ -368,4 +400,6 @@ def add_parser(commands):
     p.add_argument("--timeout", type=int, default=30, help="seconds per notebook cell (default 30)")
     p.add_argument("--jobs", type=int, help="students graded at once (default: the number of cores)")
     p.add_argument("--db-url", help="gradebook URL, e.g. postgresql://user@host/db (default: SQLite)")
+    p.add_argument("--force", action="store_true",
+                   help="grade every handin again (default: skip students already graded with the same handin)")
     p.set_defaults(run=main)

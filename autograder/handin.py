@@ -40,36 +40,52 @@ def pack(root, out):
     return out
 
 
+def _target(name):
+    """Where a file of a handin goes in nbgrader's submitted/<s>/hw1/, or None to leave it out.
+
+    Notebooks are recognised by name wherever they are (assignments/hw1/, hw1/ as nbgrader
+    collects them, or the top); mytorch files by their path below a mytorch/ folder."""
+    parts = PurePosixPath(name).parts
+    if ".ipynb_checkpoints" in parts or not parts:
+        return None
+    if parts[-1] in NOTEBOOKS:
+        return parts[-1]
+    if "mytorch" in parts:
+        rest = "/".join(parts[len(parts) - 1 - parts[::-1].index("mytorch") + 1:])
+        if rest in MYTORCH_FILES:
+            return f"mytorch/{rest}"
+    return None
+
+
 def unpack(source, dest):
     """Copy a handin (a zip file or a folder) into `dest` as nbgrader's submitted/<s>/hw1 expects:
     the notebooks at the top, mytorch/ beside them. Only expected files are taken; a path
-    that escapes the handin or a file that is not a zip raises HandinError."""
+    that escapes the handin or a file that is not a zip raises HandinError.
+    Returns the handin paths (assignments/hw1/<nb>, mytorch/<f>) that were found."""
     source, dest = Path(source), Path(dest)
-    wanted = {f: (f.split("/", 2)[-1] if f.startswith("assignments/") else f) for f in expected_files()}
-    dest.mkdir(parents=True, exist_ok=True)
-    found = []
     if source.is_dir():
-        for f, target in wanted.items():
-            if (source / f).is_file():
-                (dest / target).parent.mkdir(parents=True, exist_ok=True)
-                (dest / target).write_bytes((source / f).read_bytes())
-                found.append(f)
-        return found
-    if not zipfile.is_zipfile(source):
-        raise HandinError(f"{source.name} is not a zip file; hand in what `python -m autograder handin` makes")
-    with zipfile.ZipFile(source) as z:
+        entries = [(p.relative_to(source).as_posix(), p.read_bytes) for p in sorted(source.rglob("*"))
+                   if p.is_file()]
+    elif zipfile.is_zipfile(source):
+        z = zipfile.ZipFile(source)
+        entries = []
         for info in z.infolist():
             name = PurePosixPath(info.filename)
             if name.is_absolute() or ".." in name.parts:
                 raise HandinError(f"{source.name}: path {info.filename!r} escapes the handin folder")
-            name = str(name)
-            # accept a handin zipped one folder deeper (e.g. homework/mytorch/...)
-            for f, target in wanted.items():
-                if name == f or name.endswith("/" + f):
-                    (dest / target).parent.mkdir(parents=True, exist_ok=True)
-                    (dest / target).write_bytes(z.read(info))
-                    found.append(f)
-                    break
+            if not info.is_dir():
+                entries.append((info.filename, lambda info=info: z.read(info)))
+    else:
+        raise HandinError(f"{source.name} is not a zip file; hand in what `python -m autograder handin` makes")
+    dest.mkdir(parents=True, exist_ok=True)
+    found = []
+    for name, read in entries:
+        target = _target(name)
+        if target is None or (dest / target).exists():
+            continue                      # not part of a handin, or a second copy
+        (dest / target).parent.mkdir(parents=True, exist_ok=True)
+        (dest / target).write_bytes(read())
+        found.append(target if target.startswith("mytorch/") else f"assignments/{ASSIGNMENT}/{target}")
     return found
 
 

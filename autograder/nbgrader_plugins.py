@@ -50,7 +50,6 @@ c.CourseDirectory.course_id = {COURSE_ID!r}{db}
 c.Execute.timeout = {int(timeout)}          # per cell: an infinite loop costs its own part only
 c.Execute.interrupt_on_timeout = True
 c.Execute.kernel_name = {kernel!r}          # the sandboxed kernel (autograder/sandbox.py)
-c.OverwriteCells.add_missing_cells = True    # a deleted test cell is put back and run
 # Nothing of the student's is ever overwritten: the source assignment holds notebooks only,
 # and the student's mytorch/ files are listed here too, should anyone add them to source/.
 c.Autograde.exclude_overwriting = {{"hw1": {sorted(protected)!r}}}

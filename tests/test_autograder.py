@@ -79,3 +79,19 @@ def test_unpack_rejects_a_zip_slip_and_a_non_zip(tmp_path):
     junk.write_text("not a zip")
     with pytest.raises(handin.HandinError, match="not a zip"):
         handin.unpack(junk, tmp_path / "out")
+
+
+def test_unpack_takes_nbgraders_collected_layout_and_skips_strays(tmp_path):
+    """nbgrader collect gives submitted/<s>/hw1/<notebooks, mytorch/>: grade that as it is."""
+    import shutil
+    from autograder.paths import ROOT
+    folder = tmp_path / "erin" / "hw1"
+    shutil.copytree(ROOT / "assignments" / "hw1", folder)
+    shutil.copytree(STUBS, folder / "mytorch", ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / ".ipynb_checkpoints").mkdir()
+    (folder / ".ipynb_checkpoints" / "2_mytorch.ipynb").write_text("stale")
+    (folder / "notes.txt").write_text("not part of a handin")
+    found = handin.unpack(tmp_path / "erin", tmp_path / "out")
+    assert sorted(found) == sorted(handin.expected_files())
+    assert not (tmp_path / "out" / "notes.txt").exists()
+    assert (tmp_path / "out" / "2_mytorch.ipynb").read_text() != "stale"

@@ -13,15 +13,19 @@ import pytest
 from autograder import checker, demo, grade, hidden, release
 from autograder.parts import ASSIGNMENT, BY_ID, NB_MYTORCH, PARTS
 from autograder.paths import REFERENCE, ROOT, SOLUTIONS
+from conftest import make_database
 from mistakes import MISTAKES, apply
 
 pytestmark = pytest.mark.slow
 ALL = {p.id for p in PARTS}
 
 
-@pytest.fixture(scope="module")
-def cycle(tmp_path_factory):
-    """Release, then grade the reference, the stubs and one handin per typical mistake."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def cycle(tmp_path_factory, request):
+    """Release, then grade the reference, the stubs and one handin per typical mistake, with
+    the gradebook in SQLite (nbgrader's default) and in PostgreSQL."""
+    db_url, drop = make_database(request.param)
+    request.addfinalizer(drop)
     tmp = tmp_path_factory.mktemp("course")
     bundle = release.build_bundle(tmp / "dist")
     solved = demo.solved_notebooks(bundle / "assignments" / ASSIGNMENT, tmp / "solved")
@@ -33,8 +37,8 @@ def cycle(tmp_path_factory):
         demo.make_handin(handins / f"{m.name}.zip", solved,
                          apply(m, REFERENCE, tmp / "mistakes" / m.name / "mytorch"))
     before = {p: p.read_bytes() for p in handins.iterdir()}
-    markers = grade.grade(handins, tmp / "course", timeout=60, log=lambda line: None)
-    return {"tmp": tmp, "bundle": bundle, "handins": handins, "before": before, "markers": markers,
+    markers = grade.grade(handins, tmp / "course", timeout=60, db_url=db_url, log=lambda line: None)
+    return {"db_url": db_url or grade.default_db(tmp / "course"), "tmp": tmp, "bundle": bundle, "handins": handins, "before": before, "markers": markers,
             "table": {sid: m["scores"] for sid, m in markers.items()}, "course": tmp / "course"}
 
 
@@ -50,7 +54,7 @@ def test_reference_scores_100_with_nothing_to_report(cycle):
 
 def test_the_gradebook_holds_the_judged_scores(cycle):
     from nbgrader.api import Gradebook
-    with Gradebook(grade.default_db(cycle["course"])) as gb:
+    with Gradebook(cycle["db_url"]) as gb:
         for sid, scores in cycle["table"].items():
             assert gb.find_submission(ASSIGNMENT, sid).score == sum(scores.values()), sid
 

@@ -1,0 +1,108 @@
+"""Grading runs: twice gives the same gradebook, on SQLite and PostgreSQL; a run killed at
+any point and started again grades every student exactly once; handins are never touched."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from autograder import demo, grade, release
+from autograder.parts import ASSIGNMENT
+from autograder.paths import REFERENCE
+from mistakes import MISTAKES, apply
+
+pytestmark = pytest.mark.slow
+EXPECTED = {"reference": 100, "stubs": 0, MISTAKES[2].name: 97, MISTAKES[3].name: 97}
+
+
+@pytest.fixture(scope="module")
+def handins(tmp_path_factory):
+    """Four handins: the reference, the stubs and two with one typical mistake each."""
+    tmp = tmp_path_factory.mktemp("class")
+    bundle = release.build_bundle(tmp / "dist")
+    solved = demo.solved_notebooks(bundle / "assignments" / ASSIGNMENT, tmp / "solved")
+    folder = tmp / "handins"
+    folder.mkdir()
+    demo.make_handin(folder / "reference.zip", solved, REFERENCE)
+    demo.make_handin(folder / "stubs.zip", bundle / "assignments" / ASSIGNMENT, bundle / "mytorch")
+    for m in MISTAKES[2:4]:
+        demo.make_handin(folder / f"{m.name}.zip", solved, apply(m, REFERENCE, tmp / m.name / "mytorch"))
+    return folder
+
+
+def gradebook(db_url):
+    """Every grade in the gradebook: {(student, notebook, part): score}, and submissions per student."""
+    from nbgrader.api import Gradebook
+    grades, submissions = {}, {}
+    with Gradebook(db_url) as gb:
+        for sub in gb.assignment_submissions(ASSIGNMENT):
+            submissions[sub.student_id] = submissions.get(sub.student_id, 0) + 1
+            for nb in sub.notebooks:
+                for g in nb.grades:
+                    grades[(sub.student_id, nb.name, g.name)] = g.score
+    return grades, submissions
+
+
+def totals(grades):
+    out = {}
+    for (sid, _, _), score in grades.items():
+        out[sid] = out.get(sid, 0) + score
+    return out
+
+
+def test_grading_twice_gives_the_same_gradebook(handins, tmp_path, db_url):
+    course = tmp_path / "course"
+    quiet = lambda line: None
+    grade.grade(handins, course, db_url=db_url, jobs=2, log=quiet)
+    first = gradebook(db_url or grade.default_db(course))
+    grade.grade(handins, course, db_url=db_url, jobs=2, force=True, log=quiet)
+    second = gradebook(db_url or grade.default_db(course))
+    assert first == second
+    assert totals(first[0]) == EXPECTED and set(first[1].values()) == {1}
+
+
+def _run(handins, course):
+    return subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(handins), "--course", str(course),
+                             "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+@pytest.mark.parametrize("kill_when", ["during setup", "after the first student"])
+def test_a_killed_run_started_again_grades_everyone_exactly_once(handins, tmp_path, kill_when):
+    course = tmp_path / "course"
+    before = {p.name: p.read_bytes() for p in handins.iterdir()}
+    run = _run(handins, course)
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        done = list((course / "graded").glob("*.json")) if (course / "graded").exists() else []
+        if (kill_when == "during setup" and (course / "nbgrader_config.py").exists()) or \
+                (kill_when == "after the first student" and done):
+            break
+        time.sleep(0.2)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    finished_before = {p.stem for p in (course / "graded").glob("*.json")} if (course / "graded").exists() else set()
+    again = _run(handins, course)
+    out, _ = again.communicate(timeout=600)
+    assert again.returncode == 0, out
+    grades, submissions = gradebook(grade.default_db(course))
+    assert submissions == {sid: 1 for sid in EXPECTED}, out
+    assert totals(grades) == EXPECTED, out
+    for sid in finished_before:
+        assert f"{sid}: {EXPECTED[sid]}/100 (already graded, skipped" in out
+    assert {p.name: p.read_bytes() for p in handins.iterdir()} == before
+
+
+def test_a_second_run_on_the_same_course_waits_its_turn(handins, tmp_path):
+    course = tmp_path / "course"
+    (course).mkdir()
+    first = _run(handins, course)
+    while not (course / ".grading.lock").exists() or not (course / "graded").exists():
+        time.sleep(0.1)
+    time.sleep(1)
+    second = subprocess.run([sys.executable, "-m", "autograder", "grade", str(handins), "--course", str(course)],
+                            capture_output=True, text=True)
+    first.communicate(timeout=600)
+    assert second.returncode != 0 and "another grading run is using this course directory" in second.stderr + second.stdout
