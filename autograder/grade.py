@@ -252,7 +252,6 @@ def grade_one(course, sid, path, version, db_url, force=False):
     log = course / "logs" / f"{sid}.log"
     log.write_text("")
     start = time.perf_counter()
-    nbgrader(course, log, "db", "student", "add", sid)
     problems = intake(course, sid, path)
     problems += _autograde(course, sid, log)
     scores, results = judge(course, sid)

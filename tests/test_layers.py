@@ -160,7 +160,7 @@ def test_activation_backward_uses_the_last_forward(mt):
     (lambda nn: nn.Sigmoid(), "Sigmoid()"),
     (lambda nn: nn.Tanh(), "Tanh()"),
     (lambda nn: nn.ReLU(), "ReLU()"),
-    (lambda nn: nn.Softmax(), "Softmax()"),
+    (lambda nn: nn.Softmax(), "Softmax(dim=-1)"),
     (lambda nn: nn.MSELoss(), "MSELoss()"),
     (lambda nn: nn.BCELoss(), "BCELoss()"),
     (lambda nn: nn.CrossEntropyLoss(), "CrossEntropyLoss(label_smoothing=0.0)"),
@@ -171,3 +171,9 @@ def test_activation_backward_uses_the_last_forward(mt):
 ])
 def test_repr(mt, make, expected):
     assert repr(make(mt.nn)) == expected
+
+
+def test_a_subclass_repr_shows_its_own_name(mt):
+    class Affine(mt.nn.Linear):
+        pass
+    assert repr(Affine(3, 2)) == "Affine(in_features=3, out_features=2)"

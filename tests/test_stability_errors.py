@@ -180,17 +180,17 @@ def test_linear_backward_errors(mt, G, message):
 @pytest.mark.parametrize("name", ACTS)
 def test_activation_errors(mt, name):
     f = getattr(mt.nn, name)()
-    where = f"{name}()"
-    with raises(ValueError, f"{where}.forward: expected Z with at least 1 axes, got shape ()"):
+    where = repr(getattr(mt.nn, name)())
+    with raises(ValueError, f"{where}.forward: expected Z with at least 1 axis, got shape ()"):
         f.forward(np.array(1.0))
-    with raises(ValueError, f"{name}().forward: Z must hold floats"):
+    with raises(ValueError, f"{where}.forward: Z must hold floats"):
         f.forward(np.ones((2, 3), dtype=int))
-    with raises(ValueError, f"{name}().forward: Z must be a numpy array, got list"):
+    with raises(ValueError, f"{where}.forward: Z must be a numpy array, got list"):
         f.forward([1.0, 2.0])
     f.forward(np.ones((4, 3)))
     with raises(ValueError, f"{where}.backward: expected dLdA of shape (4, 3), got shape (3, 4)"):
         f.backward(np.ones((3, 4)))
-    with raises(ValueError, f"{name}().backward: dLdA must hold floats"):
+    with raises(ValueError, f"{where}.backward: dLdA must hold floats"):
         f.backward(np.ones((4, 3), dtype=bool))
 
 
@@ -215,6 +215,9 @@ def test_activation_errors(mt, name):
      f"{CE0}.forward: class indices in Y must be in [0, 2], found 3"),
     (lambda nn: nn.CrossEntropyLoss(0.1), np.ones((2, 3)), np.array([-1, 1]),
      f"{CE1}.forward: class indices in Y must be in [0, 2], found -1"),
+    (lambda nn: nn.CrossEntropyLoss(), np.ones((2, 3)), np.array([0.0, 2.0]),
+     f"{CE0}.forward: Y of shape (2,) holds class indices but its dtype is float64; convert them "
+     f"with Y.astype(int)"),
 ])
 def test_loss_forward_errors(mt, make, A, Y, message):
     with raises(ValueError, message):
@@ -234,7 +237,7 @@ def test_backward_before_forward_is_a_clear_error(mt, make):
 
 
 def test_jacobian_before_forward_is_a_clear_error(mt):
-    with raises(RuntimeError, "Softmax().jacobian: call forward before backward"):
+    with raises(RuntimeError, "Softmax(dim=-1).jacobian: call forward before backward"):
         mt.nn.Softmax().jacobian()
 
 

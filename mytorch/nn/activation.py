@@ -144,3 +144,6 @@ class Softmax(Activation):
         raise NotImplementedError("Softmax.backward is not implemented yet: see its docstring")
 
     A = None
+
+    def __repr__(self):
+        return "Softmax(dim=-1)"

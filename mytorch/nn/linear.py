@@ -60,4 +60,4 @@ class Linear(Module):
         raise NotImplementedError("Linear.backward is not implemented yet: see its docstring")
 
     def __repr__(self):
-        return f"Linear(in_features={self.in_features}, out_features={self.out_features})"
+        return f"{type(self).__name__}(in_features={self.in_features}, out_features={self.out_features})"

@@ -65,4 +65,4 @@ class Linear(Module):
         ### END SOLUTION
 
     def __repr__(self):
-        return f"Linear(in_features={self.in_features}, out_features={self.out_features})"
+        return f"{type(self).__name__}(in_features={self.in_features}, out_features={self.out_features})"

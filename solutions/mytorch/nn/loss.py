@@ -129,6 +129,10 @@ class CrossEntropyLoss(Loss):
             D = np.zeros_like(A)
             D[np.arange(N), Y] = 1.0
         else:
+            if Y.ndim == 1:
+                raise ValueError(f"{self!r}.forward: Y of shape {Y.shape} holds class indices but its "
+                                 f"dtype is {Y.dtype}; convert them with Y.astype(int), or pass "
+                                 f"probability targets of shape ({N}, {C})")
             self._check("forward", "Y", Y, shape=(N, C))
             self._check_probabilities("Y", Y)
             D = Y

@@ -73,8 +73,8 @@ class Module:
                 raise ValueError(f"{where}: expected {name} of shape {expected}, "
                                  f"got shape {x.shape}")
         if ndim is not None and x.ndim < ndim:
-            raise ValueError(f"{where}: expected {name} with at least {ndim} axes, "
-                             f"got shape {x.shape}")
+            raise ValueError(f"{where}: expected {name} with at least {ndim} "
+                             f"axis{'es' if ndim > 1 else ''}, got shape {x.shape}")
         return x
 
     def _cached(self, method, name):
