@@ -15,7 +15,8 @@ integer labels, plain SGD. One step = zero_grad, forward, loss, backward, update
 Timings are per step, the median over K blocks; each block runs enough steps to last
 about --block seconds, and the contenders take turns block by block (the order rotates)
 so that a noisy shared machine slows all three alike. `spread` is the largest
-interquartile range of the three, relative to its median. numpy's BLAS and torch
+interquartile range of the three, relative to its median; rows above 25% are
+marked noisy. numpy's BLAS and torch
 use the same number of threads (printed in the header).
 """
 import argparse
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BATCHES, WIDTHS, D_IN, CLASSES, HIDDEN = (64, 512), (64, 256, 1024), 64, 10, 3
 LR = 0.01
 TARGET_FLOOR, TARGET_TORCH, TARGET_MIN_WIDTH = 1.3, 1.0, 256
+NOISY = 0.25            # a spread above this means the machine was busy: rerun before trusting the row
 
 
 def parse_args(argv):
@@ -166,15 +168,16 @@ def measure(steps, repeats, block, settle):
     return result
 
 
-def verdict(H, r_floor, r_torch):
+def verdict(H, r_floor, r_torch, spread):
+    noisy = " (noisy)" if spread > NOISY else ""
     if H < TARGET_MIN_WIDTH:
-        return "-"
+        return "-" + noisy
     misses = []
     if r_floor > TARGET_FLOOR:
         misses.append(f"my/floor>{TARGET_FLOOR}")
     if r_torch is not None and r_torch > TARGET_TORCH:
         misses.append(f"my/torch>{TARGET_TORCH}")
-    return "MISS " + ",".join(misses) if misses else "ok"
+    return ("MISS " + ",".join(misses) if misses else "ok") + noisy
 
 
 def main(argv=None):
@@ -215,7 +218,7 @@ def main(argv=None):
                     r_torch = None
                     torch_cols = f"{'n/a':>9} {mine / floor:8.2f} {'n/a':>11} {'n/a':>8}"
                 print(f"{dtype:8} {N:4d} {H:5d} {floor * 1e3:9.3f} {mine * 1e3:10.3f} {torch_cols} "
-                      f"{spread:6.0%}  {verdict(H, mine / floor, r_torch)}", flush=True)
+                      f"{spread:6.0%}  {verdict(H, mine / floor, r_torch, spread)}", flush=True)
     print(f"# load average at end {os.getloadavg()[0]:.2f}; targets at H >= {TARGET_MIN_WIDTH}: "
           f"my/floor <= {TARGET_FLOOR}, my/torch <= {TARGET_TORCH}")
     return 0
