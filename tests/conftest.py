@@ -27,14 +27,13 @@ def make_database(kind):
     url = os.environ.get("AUTOGRADER_TEST_PG_URL")
     if not url:
         pytest.skip("no PostgreSQL server: set AUTOGRADER_TEST_PG_URL (see .ci/services.sh)")
-    import psycopg2
+    import psycopg
     name = f"gradebook_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(url)
-    admin.autocommit = True
-    admin.cursor().execute(f"CREATE DATABASE {name}")
+    admin = psycopg.connect(url, autocommit=True)
+    admin.execute(f"CREATE DATABASE {name}")
 
     def drop():
-        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()
     return url.rsplit("/", 1)[0] + "/" + name, drop
 

@@ -4,7 +4,6 @@ staged in a folder, then breaks or tampers with one thing."""
 import json
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from autograder import handin
 

@@ -2,19 +2,18 @@
 release, hand in, check, grade (real nbgrader, real kernels, real gradebook), feedback, export."""
 import csv
 import json
-import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from autograder import checker, demo, grade, hidden, release
-from autograder.parts import ASSIGNMENT, BY_ID, NB_MYTORCH, PARTS
-from autograder.paths import REFERENCE, ROOT, SOLUTIONS
+from autograder import checker, grade, hidden, release
+from autograder.parts import ASSIGNMENT, BY_ID, PARTS
+from autograder.paths import REFERENCE, ROOT
 from conftest import make_database
-from mistakes import MISTAKES, apply
+from classroom import hand_in
+from mistakes import MISTAKES
 
 pytestmark = pytest.mark.slow
 ALL = {p.id for p in PARTS}
@@ -27,15 +26,7 @@ def cycle(tmp_path_factory, request):
     db_url, drop = make_database(request.param)
     request.addfinalizer(drop)
     tmp = tmp_path_factory.mktemp("course")
-    bundle = release.build_bundle(tmp / "dist")
-    solved = demo.solved_notebooks(bundle / "assignments" / ASSIGNMENT, tmp / "solved")
-    handins = tmp / "handins"
-    handins.mkdir()
-    demo.make_handin(handins / "reference.zip", solved, REFERENCE)
-    demo.make_handin(handins / "stubs.zip", bundle / "assignments" / ASSIGNMENT, bundle / "mytorch")
-    for m in MISTAKES:
-        demo.make_handin(handins / f"{m.name}.zip", solved,
-                         apply(m, REFERENCE, tmp / "mistakes" / m.name / "mytorch"))
+    handins, bundle = hand_in(tmp, MISTAKES)
     before = {p: p.read_bytes() for p in handins.iterdir()}
     markers = grade.grade(handins, tmp / "course", timeout=60, db_url=db_url, log=lambda line: None)
     return {"db_url": db_url or grade.default_db(tmp / "course"), "tmp": tmp, "bundle": bundle, "handins": handins, "before": before, "markers": markers,

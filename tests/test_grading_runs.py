@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from autograder import demo, grade, release
+from autograder import grade
 from autograder.parts import ASSIGNMENT
-from autograder.paths import REFERENCE
-from mistakes import MISTAKES, apply
+from classroom import hand_in
+from mistakes import MISTAKES
 
 pytestmark = pytest.mark.slow
 EXPECTED = {"reference": 100, "stubs": 0, MISTAKES[2].name: 97, MISTAKES[3].name: 97}
@@ -20,16 +20,7 @@ EXPECTED = {"reference": 100, "stubs": 0, MISTAKES[2].name: 97, MISTAKES[3].name
 @pytest.fixture(scope="module")
 def handins(tmp_path_factory):
     """Four handins: the reference, the stubs and two with one typical mistake each."""
-    tmp = tmp_path_factory.mktemp("class")
-    bundle = release.build_bundle(tmp / "dist")
-    solved = demo.solved_notebooks(bundle / "assignments" / ASSIGNMENT, tmp / "solved")
-    folder = tmp / "handins"
-    folder.mkdir()
-    demo.make_handin(folder / "reference.zip", solved, REFERENCE)
-    demo.make_handin(folder / "stubs.zip", bundle / "assignments" / ASSIGNMENT, bundle / "mytorch")
-    for m in MISTAKES[2:4]:
-        demo.make_handin(folder / f"{m.name}.zip", solved, apply(m, REFERENCE, tmp / m.name / "mytorch"))
-    return folder
+    return hand_in(tmp_path_factory.mktemp("class"), MISTAKES[2:4])[0]
 
 
 def gradebook(db_url):

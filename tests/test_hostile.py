@@ -5,9 +5,10 @@ import shutil
 
 import pytest
 
-from autograder import demo, grade, release, sandbox
+from autograder import demo, grade, sandbox
 from autograder.parts import ASSIGNMENT
 from autograder.paths import REFERENCE
+from classroom import release_and_solve
 from hostile import HOSTILE
 
 pytestmark = [pytest.mark.slow,
@@ -18,8 +19,7 @@ pytestmark = [pytest.mark.slow,
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile")
-    bundle = release.build_bundle(tmp / "dist")
-    solved = demo.solved_notebooks(bundle / "assignments" / ASSIGNMENT, tmp / "solved")
+    bundle, solved = release_and_solve(tmp)
     handins = tmp / "class" / "handins"
     handins.mkdir(parents=True)
     for h in HOSTILE + [None]:
@@ -32,7 +32,7 @@ def graded(tmp_path_factory):
             demo.make_handin(handins / "honest.zip", stage / "assignments" / ASSIGNMENT, stage / "mytorch")
     before = {p.name: p.read_bytes() for p in handins.iterdir()}
     lines = []
-    markers = grade.grade(handins, tmp / "class" / "course", timeout=10, jobs=2, log=lines.append)
+    markers = grade.grade(handins, tmp / "class" / "course", timeout=30, jobs=2, log=lines.append)
     return {"markers": markers, "lines": lines, "tmp": tmp, "handins": handins, "before": before}
 
 

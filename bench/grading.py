@@ -1,0 +1,382 @@
+"""Time the autograder: wall and machine time per handin, sequential vs parallel, and where
+one handin's machine time goes.
+
+    python bench/grading.py [--sizes 1 50 200] [--jobs 1 2] [--quick] [--mix] [--blas-threads N]
+
+Runs: for each (size N, jobs), N handins (copies of the reference solution's zip, or with
+--mix a cycle of reference, stubs and two tests/mistakes.py variants) are graded by
+`autograder.grade.grade` into a fresh course directory. Wall time is the whole call; machine
+time is user+sys CPU of this process and all its children (getrusage SELF + CHILDREN).
+
+Stages: the same runs, instrumented from outside (autograder/ is not modified): each nbgrader
+process is waited for with wait4, which gives its own CPU with its kernels'; intake, judge,
+store, reports and export are timed by thread CPU.
+
+Breakdown: one handin, piece by piece and sequentially: nbgrader alone (--version; autograde
+--no-execute), kernel starts (sandboxed and plain ipykernel, an empty cell), and every cell
+of the three autograded notebooks in a fresh sandboxed kernel (CPU of the kernel's process
+tree, read with psutil between cells), then judge and store in this process.
+
+Timings are noisy on a shared machine: the load average is printed before and after each run;
+ratios within one run are what count.
+"""
+import argparse
+import contextlib
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))              # mistakes.py, for --mix
+
+from autograder import demo, grade, handin, nbgrader_plugins, release, sandbox  # noqa: E402
+from autograder.parts import ASSIGNMENT  # noqa: E402
+from autograder.paths import REFERENCE  # noqa: E402
+
+TARGET = 1.0                                          # seconds of machine time per handin
+
+
+def cpu():
+    """User+sys seconds of this process and its waited-for children."""
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+def thread_cpu():
+    r = resource.getrusage(resource.RUSAGE_THREAD)
+    return r.ru_utime + r.ru_stime
+
+
+def load():
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+# ---- the class ---------------------------------------------------------------------------------
+def sources(tmp, mix):
+    """The handin zips to copy: the reference solution, and with `mix` the stubs and two mistakes.
+    Returns [(zip, expected total)]."""
+    bundle = release.build_bundle(tmp / "dist")
+    solved = demo.solved_notebooks(bundle / "assignments" / ASSIGNMENT, tmp / "solved")
+    out = [(demo.make_handin(tmp / "reference.zip", solved, REFERENCE), 100)]
+    if mix:
+        from mistakes import MISTAKES, apply
+        out.append((demo.make_handin(tmp / "stubs.zip", bundle / "assignments" / ASSIGNMENT,
+                                     bundle / "mytorch"), 0))
+        for m in MISTAKES[2:4]:             # one point-losing mistake each (97/100, as the tests say)
+            out.append((demo.make_handin(tmp / f"{m.name}.zip", solved,
+                                         apply(m, REFERENCE, tmp / m.name / "mytorch")), 97))
+    return out
+
+
+def class_folder(zips, n, folder):
+    """n handins s0001.zip ... cycling over `zips`; returns {student: expected total}."""
+    folder.mkdir(parents=True)
+    expected = {}
+    for k in range(n):
+        src, total = zips[k % len(zips)]
+        sid = f"s{k + 1:04d}"
+        shutil.copy(src, folder / f"{sid}.zip")
+        expected[sid] = total
+    return expected
+
+
+# ---- stages, measured from outside -------------------------------------------------------------
+class Stages:
+    """CPU seconds per stage, summed over threads: patches grade's helpers while active."""
+
+    def __init__(self):
+        self.cpu, self.lock = {}, threading.Lock()
+
+    def add(self, stage, seconds):
+        with self.lock:
+            self.cpu[stage] = self.cpu.get(stage, 0.0) + seconds
+
+    def timed(self, name, f):
+        def wrapper(*args, **kwargs):
+            start = thread_cpu()
+            try:
+                return f(*args, **kwargs)
+            finally:
+                self.add(name, thread_cpu() - start)
+        return wrapper
+
+    def run(self, args, cwd, env=None, stdout=None, stderr=None, **kwargs):
+        """nbgrader_plugins.run, but waited for with wait4: this child's CPU, with its kernels'."""
+        env = {**os.environ, **(env or {})}
+        env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+        argv = [sys.executable, "-m", "nbgrader", *args]
+        p = subprocess.Popen(argv, cwd=cwd, env=env, stdout=stdout, stderr=stderr, **kwargs)
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        name = "nbgrader " + args[0] + (" (redo)" if "--notebook" in args else "")
+        self.add(name, ru.ru_utime + ru.ru_stime)
+        return subprocess.CompletedProcess(argv, p.returncode)
+
+    @contextlib.contextmanager
+    def patched(self):
+        names = ["intake", "judge", "store", "write_reports", "export"]
+        saved = {n: getattr(grade, n) for n in names}, nbgrader_plugins.run
+        for n in names:
+            setattr(grade, n, self.timed(n, saved[0][n]))
+        nbgrader_plugins.run = self.run
+        try:
+            yield self
+        finally:
+            for n, f in saved[0].items():
+                setattr(grade, n, f)
+            nbgrader_plugins.run = saved[1]
+
+
+def grading_run(zips, n, jobs, tmp):
+    """Grade n handins with `jobs` workers in a fresh course; returns a result row (dict)."""
+    work = Path(tempfile.mkdtemp(prefix=f"n{n}_j{jobs}_", dir=tmp))
+    expected = class_folder(zips, n, work / "handins")
+    before = load()
+    with Stages().patched() as stages:
+        c0, w0 = cpu(), time.perf_counter()
+        markers = grade.grade(work / "handins", work / "course", jobs=jobs, log=lambda line: None)
+        wall, machine = time.perf_counter() - w0, cpu() - c0
+    got = {sid: sum(m["scores"].values()) for sid, m in markers.items()}
+    wrong = {sid: (got.get(sid), total) for sid, total in expected.items() if got.get(sid) != total}
+    shutil.rmtree(work, ignore_errors=True)
+    return {"n": n, "jobs": jobs, "wall": wall, "cpu": machine, "stages": stages.cpu,
+            "wrong": wrong, "load": (before, load())}
+
+
+# ---- one handin, piece by piece ----------------------------------------------------------------
+def tree_cpu(pid):
+    """User+sys seconds of a process and its live descendants (kernels run under bwrap)."""
+    import psutil
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for p in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                t = p.cpu_times()
+                total += t.user + t.system + t.children_user + t.children_system
+    except psutil.Error:
+        pass
+    return total
+
+
+def median_of(k, f):
+    """Median (wall, cpu) of k calls of f; cpu as in cpu()."""
+    walls, cpus = [], []
+    for _ in range(k):
+        c0, w0 = cpu(), time.perf_counter()
+        f()
+        walls.append(time.perf_counter() - w0)
+        cpus.append(cpu() - c0)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def kernel_roundtrip(kernel, cwd):
+    """Start a kernel, run an empty cell, shut it down."""
+    import nbformat
+    from nbclient import NotebookClient
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
+    NotebookClient(nb, kernel_name=kernel, resources={"metadata": {"path": str(cwd)}}).execute()
+
+
+def run_cells(path, kernel):
+    """Execute a notebook in a fresh kernel in its own folder; returns (total cpu, total wall,
+    [(cell label, cpu, wall)]). A cell's cpu is its kernel's process tree's, sampled around it."""
+    import nbformat
+    from nbclient import NotebookClient
+    nb = nbformat.read(path, as_version=4)
+    for c in nb.cells:
+        if c.cell_type == "code":
+            c.outputs, c.execution_count = [], None
+    client = NotebookClient(nb, kernel_name=kernel, timeout=600,
+                            resources={"metadata": {"path": str(path.parent)}})
+    cells = []
+    c0, w0 = cpu(), time.perf_counter()
+    with client.setup_kernel():
+        pid = client.km.provisioner.process.pid
+        for k, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            t0, s0 = time.perf_counter(), tree_cpu(pid)
+            client.execute_cell(cell, k)
+            label = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {k}"
+            cells.append((label, tree_cpu(pid) - s0, time.perf_counter() - t0))
+    return cpu() - c0, time.perf_counter() - w0, cells
+
+
+def child(argv, cwd, env):
+    """Run one process; its wall time and its CPU (with its children's), from wait4."""
+    start = time.perf_counter()
+    p = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - start, ru.ru_utime + ru.ru_stime
+
+
+def breakdown(zips, tmp, repeats, blas_threads):
+    """Rows (label, wall, cpu) of one handin's parts, plus notes; measured one after another."""
+    work = tmp / "breakdown"
+    class_folder(zips[:1], 1, work / "handins")
+    grade.grade(work / "handins", work / "course", jobs=1, log=lambda line: None)
+    course, sid = work / "course", "s0001"
+    os.environ["JUPYTER_PATH"] = str(course)           # the sandbox kernelspec, as nbgrader sees it
+    env = {"JUPYTER_PATH": str(course),
+           "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
+    rows, notes = [], []
+
+    def add(label, walls_cpus, times=1):
+        (w, c) = walls_cpus
+        rows.append((label, w * times, c * times))
+
+    nbg = [sys.executable, "-m", "nbgrader"]
+    add("a  python + import nbgrader (nbgrader --version)",
+        median_of_child(repeats, nbg + ["--version"], course, env))
+    add("a  nbgrader autograde --no-execute (1 process)",
+        median_of_child(repeats, nbg + ["autograde", ASSIGNMENT, "--student", sid, "--force",
+                                        "--no-execute"], course, env))
+    add("b  plain ipykernel start+empty cell+stop, x3",
+        median_of(repeats, lambda: kernel_roundtrip("python3", course)), 3)
+    add("b  sandboxed kernel start+empty cell+stop, x3",
+        median_of(repeats, lambda: kernel_roundtrip(sandbox.KERNEL_NAME, course)), 3)
+
+    folder = work / "cells"
+    shutil.copytree(course / "autograded" / sid / ASSIGNMENT, folder)
+    setup_cpu = setup_wall = 0.0
+    per_notebook = []
+    for nb in handin.NOTEBOOKS:
+        total_cpu, total_wall, cells = run_cells(folder / nb, sandbox.KERNEL_NAME)
+        setup = next(c for c in cells if c[0].startswith("setup_"))
+        setup_cpu, setup_wall = setup_cpu + setup[1], setup_wall + setup[2]
+        heavy = max(cells, key=lambda c: c[1])
+        cell_cpu = sum(c[1] for c in cells)
+        per_notebook.append((nb, total_cpu, total_wall, cells, setup, heavy))
+        notes.append(f"{nb}: {len(cells)} code cells; kernel start/stop and client "
+                     f"{total_cpu - cell_cpu:.2f} s CPU; top cells "
+                     + ", ".join(f"{c[0]} {c[1]:.2f}" for c in sorted(cells, key=lambda c: -c[1])[:4]))
+    rows.append(("c  setup cells (imports), 3 notebooks", setup_wall, setup_cpu))
+    for nb, total_cpu, total_wall, cells, setup, heavy in per_notebook:
+        rest = [c for c in cells if c is not setup]
+        if nb.startswith("3_"):
+            rows.append((f"d  {nb}: cell {heavy[0]}", heavy[2], heavy[1]))
+            rest = [c for c in rest if c is not heavy]
+        rows.append((f"d  {nb}: other cells", sum(c[2] for c in rest), sum(c[1] for c in rest)))
+    if blas_threads:
+        os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(blas_threads)
+        for nb, *_ in per_notebook:
+            if nb.startswith("3_"):
+                total_cpu, total_wall, cells = run_cells(folder / nb, sandbox.KERNEL_NAME)
+                heavy = max(cells, key=lambda c: c[1])
+                notes.append(f"{nb} with OPENBLAS_NUM_THREADS={blas_threads}: {heavy[0]} "
+                             f"{heavy[1]:.2f} s CPU, {heavy[2]:.2f} s wall; notebook {total_cpu:.2f} s CPU")
+        del os.environ["OPENBLAS_NUM_THREADS"], os.environ["OMP_NUM_THREADS"]
+
+    db_url = grade.default_db(course)
+    scores = {}
+
+    def judge():
+        scores.update(grade.judge(course, sid)[0])
+    add("e  grade.judge (this process)", median_of(repeats, judge))
+    add("e  grade.store (gradebook write)", median_of(repeats, lambda: grade.store(db_url, sid, scores)))
+    zip_path = work / "handins" / f"{sid}.zip"
+    add("e  grade.intake (unzip, validate, repair)",
+        median_of(repeats, lambda: grade.intake(course, sid, zip_path)))
+    return rows, notes
+
+
+def median_of_child(k, argv, cwd, env):
+    runs = [child(argv, cwd, env) for _ in range(k)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+# ---- the report --------------------------------------------------------------------------------
+def report(args, runs, rows, notes, loads):
+    out = [f"$ {' '.join([Path(sys.executable).name, *sys.argv])}",
+           f"machine: {os.cpu_count()} cores; bwrap {'yes' if sandbox.bwrap_available() else 'NO'}; "
+           f"load average before {loads[0]}, after {loads[1]}; handins: "
+           + ("mix of reference, stubs, 2 mistakes" if args.mix else "copies of the reference solution")]
+    if runs:
+        out += ["", "Grading runs (wall = the whole grade.grade call, CPU = user+sys of this process "
+                "and its children)", f"{'N':>4} {'jobs':>4} {'wall s':>8} {'CPU s':>8} {'wall/h':>7} "
+                f"{'CPU/h':>7} {'h/min':>6} {'speed-up':>8}  load before -> after"]
+        for r in runs:
+            seq = next((s for s in runs if s["n"] == r["n"] and s["jobs"] == 1), None)
+            speed = f"{seq['wall'] / r['wall']:8.2f}" if seq and r["jobs"] != 1 else f"{'':>8}"
+            out.append(f"{r['n']:>4} {r['jobs']:>4} {r['wall']:8.1f} {r['cpu']:8.1f} {r['wall'] / r['n']:7.2f} "
+                       f"{r['cpu'] / r['n']:7.2f} {60 * r['n'] / r['wall']:6.1f} {speed}  "
+                       f"{r['load'][0]} -> {r['load'][1]}")
+        for r in runs:
+            if r["wrong"]:
+                out.append(f"  WRONG SCORES N={r['n']} jobs={r['jobs']}: {dict(list(r['wrong'].items())[:5])}")
+        out += ["", "Stages of those runs, CPU s per handin (nbgrader processes: with their kernels)"]
+        names = sorted({s for r in runs for s in r["stages"]},
+                       key=lambda s: -max(r["stages"].get(s, 0) / r["n"] for r in runs))
+        out.append(f"{'stage':<30}" + "".join(f"{'N=%d j=%d' % (r['n'], r['jobs']):>12}" for r in runs))
+        for s in names + ["rest (threads, unzip, wait)"]:
+            vals = [r["stages"].get(s, r["cpu"] - sum(r["stages"].values()) if s.startswith("rest") else 0)
+                    for r in runs]
+            out.append(f"{s:<30}" + "".join(f"{v / r['n']:12.2f}" for v, r in zip(vals, runs)))
+    if rows:
+        seq = [r for r in runs if r["jobs"] == 1] or runs
+        ref = max(seq, key=lambda r: r["n"]) if seq else None
+        per = ref["cpu"] / ref["n"] if ref else sum(r[2] for r in rows)
+        what = f"N={ref['n']} jobs={ref['jobs']} run" if ref else "sum of the rows"
+        out += ["", f"One handin piece by piece (sequential; % of {per:.2f} s CPU per handin, the {what})",
+                f"{'part':<50} {'wall s':>7} {'CPU s':>7} {'%':>5}"]
+        for label, w, c in rows:
+            out.append(f"{label:<50} {w:7.2f} {c:7.2f} {100 * c / per:5.0f}")
+        counted = [r for r in rows if "plain" not in r[0] and "--version" not in r[0]]
+        out.append(f"{'sum (without plain kernel and --version)':<50} {sum(r[1] for r in counted):7.2f} "
+                   f"{sum(r[2] for r in counted):7.2f} {100 * sum(r[2] for r in counted) / per:5.0f}")
+        out += [""] + notes
+    out.append(f"\ntarget: <= {TARGET:g} s of machine time per handin")
+    return "\n".join(out)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[1, 50, 200])
+    p.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--runs", nargs="+", metavar="NxJ",
+                   help="explicit runs instead of sizes x jobs, e.g. 1x1 1x2 50x1 50x2 200x2")
+    p.add_argument("--quick", action="store_true", help="sizes 1 and 4, one repeat in the breakdown")
+    p.add_argument("--mix", action="store_true", help="cycle reference, stubs and two mistakes")
+    p.add_argument("--repeats", type=int, default=3, help="repeats of each breakdown timing (median)")
+    p.add_argument("--blas-threads", type=int, default=1,
+                   help="also time 3_training with this many BLAS threads (0: skip)")
+    p.add_argument("--no-breakdown", action="store_true")
+    p.add_argument("--no-runs", action="store_true")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.sizes, args.repeats = [1, 4], 1
+    args.plan = ([tuple(int(x) for x in r.split("x")) for r in args.runs] if args.runs
+                 else [(n, j) for n in args.sizes for j in args.jobs])
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    start_load = load()
+    with tempfile.TemporaryDirectory(prefix="bench_grading_") as tmp:
+        tmp = Path(tmp)
+        zips = sources(tmp, args.mix)
+        runs = []
+        for n, jobs in ([] if args.no_runs else args.plan):
+            runs.append(grading_run(zips, n, jobs, tmp))
+            r = runs[-1]
+            print(f"N={n} jobs={jobs}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, "
+                  f"{r['cpu'] / n:.2f} s CPU/handin (load {r['load'][0]} -> {r['load'][1]})", flush=True)
+        rows, notes = ([], []) if args.no_breakdown else breakdown(zips, tmp, args.repeats, args.blas_threads)
+    print("\n" + report(args, runs, rows, notes, (start_load, load())))
+    return 0 if all(not r["wrong"] for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
