@@ -84,10 +84,10 @@ def setup_course(course, timeout=30, db_url=None):
 
 
 def student_ids(handins):
-    """{student id: handin path} for every zip or folder in `handins` (other files are listed
-    as problems by the caller)."""
+    """{student id: handin path}: `<id>.zip`, `<id>/`, or any other file (graded as a broken
+    handin, so it gets a row and a message); hidden files are left out."""
     return {(p.stem if p.suffix == ".zip" else p.name): p for p in sorted(Path(handins).iterdir())
-            if p.is_dir() or p.suffix == ".zip" or p.is_file()}
+            if not p.name.startswith(".")}
 
 
 def intake(course, sid, path):

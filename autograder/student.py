@@ -47,7 +47,10 @@ def import_mytorch(path):
         first = _describe("mytorch", e)
     for key in [k for k in sys.modules if k == "mytorch" or k.startswith("mytorch.")]:
         del sys.modules[key]
-    return _partial(path, first)
+    package = _partial(path, first)
+    print("warning: " + "\n  ".join(package.import_errors)
+          + "\n  so mytorch's modules were imported one by one: what needs a broken one will fail")
+    return package
 
 
 def _package(name, folder):

@@ -95,3 +95,40 @@ def test_unpack_takes_nbgraders_collected_layout_and_skips_strays(tmp_path):
     assert sorted(found) == sorted(handin.expected_files())
     assert not (tmp_path / "out" / "notes.txt").exists()
     assert (tmp_path / "out" / "2_mytorch.ipynb").read_text() != "stale"
+
+
+def _import_in_subprocess(code):
+    """import_mytorch registers `mytorch` in sys.modules: run it in a fresh interpreter."""
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+def test_a_syntax_error_in_one_module_costs_only_what_needs_it(tmp_path):
+    import shutil
+    shutil.copytree(REFERENCE, tmp_path / "mytorch", ignore=shutil.ignore_patterns("__pycache__"))
+    with open(tmp_path / "mytorch" / "nn" / "loss.py", "a") as f:
+        f.write("\ndef broken(:\n")
+    done = _import_in_subprocess(f"""
+import numpy as np
+from autograder.student import import_mytorch
+mt = import_mytorch({str(tmp_path / 'mytorch')!r})
+print("Z", mt.nn.Linear(3, 2).forward(np.ones((1, 3))).shape, mt.models.MLP([2, 3, 2]).sizes)
+try:
+    mt.nn.MSELoss()
+except ImportError as e:
+    print("MSE", e)
+""")
+    assert "Z (1, 2) [2, 3, 2]" in done.stdout, done.stderr
+    assert "MSE mytorch.nn.MSELoss is unavailable because mytorch/nn/loss.py failed to import: SyntaxError" \
+        in done.stdout
+    assert "were imported one by one" in done.stdout
+
+
+def test_an_intact_mytorch_imports_normally():
+    done = _import_in_subprocess(f"""
+from autograder.student import import_mytorch
+mt = import_mytorch({str(REFERENCE)!r})
+print(mt.__file__, hasattr(mt, "import_errors"))
+""")
+    assert done.stdout.strip() == f"{REFERENCE / '__init__.py'} False", done.stderr
