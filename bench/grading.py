@@ -6,7 +6,8 @@ one handin's machine time goes.
 Runs: for each (size N, jobs), N handins (copies of the reference solution's zip, or with
 --mix a cycle of reference, stubs and two tests/mistakes.py variants) are graded by
 `autograder.grade.grade` into a fresh course directory. Wall time is the whole call; machine
-time is user+sys CPU of this process and all its children (getrusage SELF + CHILDREN).
+time is user+sys CPU of this process and all its children (getrusage SELF + CHILDREN), plus
+the sandboxed kernels, which getrusage misses (see Meter).
 
 Stages: the same runs, instrumented from outside (autograder/ is not modified): each nbgrader
 process is waited for with wait4, which gives its own CPU with its kernels'; intake, judge,
@@ -15,7 +16,7 @@ store, reports and export are timed by thread CPU.
 Breakdown: one handin, piece by piece and sequentially: nbgrader alone (--version; autograde
 --no-execute), kernel starts (sandboxed and plain ipykernel, an empty cell), and every cell
 of the three autograded notebooks in a fresh sandboxed kernel (CPU of the kernel's process
-tree, read with psutil between cells), then judge and store in this process.
+tree, read from /proc between cells), then judge and store in this process.
 
 Timings are noisy on a shared machine: the load average is printed before and after each run;
 ratios within one run are what count.
@@ -57,6 +58,77 @@ def thread_cpu():
 
 def load():
     return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid):
+    """(start time, own user+sys seconds, command name) of a process from /proc, or None."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name, fields = raw[raw.index("(") + 1:raw.rindex(")")], raw[raw.rindex(")") + 2:].split()
+    return int(fields[19]), (int(fields[11]) + int(fields[12])) / TICK, name
+
+
+def _children(pid):
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def sandboxed(root=None):
+    """{(pid, start): own CPU seconds} of the live processes below a bwrap under `root`
+    (default: this process). bwrap --unshare-pid exits without reaping its PID namespace, so
+    their CPU never reaches anyone's getrusage: it has to be read while they live."""
+    found, todo = {}, [(root or os.getpid(), root is not None)]
+    while todo:
+        pid, inside = todo.pop()
+        for c in _children(pid):
+            st = _stat(c)
+            if st is None:
+                continue
+            if inside:
+                found[(c, st[0])] = st[1]
+            todo.append((c, inside or st[2] == "bwrap"))
+    return found
+
+
+class Meter:
+    """Wall and machine time of a block: getrusage (this process and reaped children) plus the
+    sandboxed kernels, sampled every `interval` s; the sampler's own CPU is subtracted. A
+    kernel's last `interval` before it exits is missed (it is idle then: shutting down)."""
+
+    def __init__(self, interval=0.05):
+        self.interval, self.seen, self.stop = interval, {}, threading.Event()
+        self.overhead = 0.0
+
+    def _sample(self):
+        start = thread_cpu()
+        while True:
+            self.seen.update(sandboxed())
+            if self.stop.wait(self.interval):
+                break
+        self.seen.update(sandboxed())
+        self.overhead = thread_cpu() - start
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.c0, self.w0 = cpu(), time.perf_counter()
+        self.before = sandboxed()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.wall = time.perf_counter() - self.w0
+        self.kernels = sum(v - self.before.get(k, 0.0) for k, v in self.seen.items())
+        self.cpu = cpu() - self.c0 - self.overhead + self.kernels
 
 
 # ---- the class ---------------------------------------------------------------------------------
@@ -140,41 +212,37 @@ def grading_run(zips, n, jobs, tmp):
     work = Path(tempfile.mkdtemp(prefix=f"n{n}_j{jobs}_", dir=tmp))
     expected = class_folder(zips, n, work / "handins")
     before = load()
-    with Stages().patched() as stages:
-        c0, w0 = cpu(), time.perf_counter()
+    with Stages().patched() as stages, Meter() as m:
         markers = grade.grade(work / "handins", work / "course", jobs=jobs, log=lambda line: None)
-        wall, machine = time.perf_counter() - w0, cpu() - c0
+    stages.cpu["kernels (sampled)"] = m.kernels
+    wall, machine = m.wall, m.cpu
     got = {sid: sum(m["scores"].values()) for sid, m in markers.items()}
     wrong = {sid: (got.get(sid), total) for sid, total in expected.items() if got.get(sid) != total}
     shutil.rmtree(work, ignore_errors=True)
-    return {"n": n, "jobs": jobs, "wall": wall, "cpu": machine, "stages": stages.cpu,
+    return {"n": n, "jobs": jobs, "wall": wall, "cpu": machine, "stages": stages.cpu, "sampler": m.overhead,
             "wrong": wrong, "load": (before, load())}
 
 
 # ---- one handin, piece by piece ----------------------------------------------------------------
 def tree_cpu(pid):
-    """User+sys seconds of a process and its live descendants (kernels run under bwrap)."""
-    import psutil
-    total = 0.0
-    try:
-        root = psutil.Process(pid)
-        for p in [root, *root.children(recursive=True)]:
-            with contextlib.suppress(psutil.Error):
-                t = p.cpu_times()
-                total += t.user + t.system + t.children_user + t.children_system
-    except psutil.Error:
-        pass
+    """Own user+sys seconds of a process and its live descendants."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        st = _stat(p)
+        total += st[1] if st else 0.0
+        todo += _children(p)
     return total
 
 
 def median_of(k, f):
-    """Median (wall, cpu) of k calls of f; cpu as in cpu()."""
+    """Median (wall, cpu) of k calls of f, as Meter measures them."""
     walls, cpus = [], []
     for _ in range(k):
-        c0, w0 = cpu(), time.perf_counter()
-        f()
-        walls.append(time.perf_counter() - w0)
-        cpus.append(cpu() - c0)
+        with Meter() as m:
+            f()
+        walls.append(m.wall)
+        cpus.append(m.cpu)
     return statistics.median(walls), statistics.median(cpus)
 
 
@@ -183,7 +251,8 @@ def kernel_roundtrip(kernel, cwd):
     import nbformat
     from nbclient import NotebookClient
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
-    NotebookClient(nb, kernel_name=kernel, resources={"metadata": {"path": str(cwd)}}).execute()
+    client = NotebookClient(nb, kernel_name=kernel, resources={"metadata": {"path": str(cwd)}})
+    client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)   # no kernel banners
 
 
 def run_cells(path, kernel):
@@ -198,17 +267,16 @@ def run_cells(path, kernel):
     client = NotebookClient(nb, kernel_name=kernel, timeout=600,
                             resources={"metadata": {"path": str(path.parent)}})
     cells = []
-    c0, w0 = cpu(), time.perf_counter()
-    with client.setup_kernel():
+    with Meter() as m, client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         pid = client.km.provisioner.process.pid
         for k, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
             t0, s0 = time.perf_counter(), tree_cpu(pid)
             client.execute_cell(cell, k)
-            label = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {k}"
+            label = cell.metadata.get("nbgrader", {}).get("grade_id") or f"[{cell.source.splitlines()[0][:28]}]"
             cells.append((label, tree_cpu(pid) - s0, time.perf_counter() - t0))
-    return cpu() - c0, time.perf_counter() - w0, cells
+    return m.cpu, m.wall, cells
 
 
 def child(argv, cwd, env):
@@ -255,27 +323,28 @@ def breakdown(zips, tmp, repeats, blas_threads):
         total_cpu, total_wall, cells = run_cells(folder / nb, sandbox.KERNEL_NAME)
         setup = next(c for c in cells if c[0].startswith("setup_"))
         setup_cpu, setup_wall = setup_cpu + setup[1], setup_wall + setup[2]
-        heavy = max(cells, key=lambda c: c[1])
         cell_cpu = sum(c[1] for c in cells)
-        per_notebook.append((nb, total_cpu, total_wall, cells, setup, heavy))
-        notes.append(f"{nb}: {len(cells)} code cells; kernel start/stop and client "
-                     f"{total_cpu - cell_cpu:.2f} s CPU; top cells "
+        per_notebook.append((nb, total_cpu, total_wall, cells, setup))
+        notes.append(f"{nb}: {len(cells)} code cells, {total_cpu:.2f} s CPU ({total_wall:.2f} s wall) with "
+                     f"kernel start/stop {total_cpu - cell_cpu:.2f} s CPU; top cells "
                      + ", ".join(f"{c[0]} {c[1]:.2f}" for c in sorted(cells, key=lambda c: -c[1])[:4]))
     rows.append(("c  setup cells (imports), 3 notebooks", setup_wall, setup_cpu))
-    for nb, total_cpu, total_wall, cells, setup, heavy in per_notebook:
+    for nb, total_cpu, total_wall, cells, setup in per_notebook:
         rest = [c for c in cells if c is not setup]
         if nb.startswith("3_"):
-            rows.append((f"d  {nb}: cell {heavy[0]}", heavy[2], heavy[1]))
-            rest = [c for c in rest if c is not heavy]
+            train = next(c for c in cells if c[0] == "answer_training")
+            rows.append((f"d  {nb}: cell answer_training", train[2], train[1]))
+            rest = [c for c in rest if c is not train]
         rows.append((f"d  {nb}: other cells", sum(c[2] for c in rest), sum(c[1] for c in rest)))
     if blas_threads:
         os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(blas_threads)
         for nb, *_ in per_notebook:
             if nb.startswith("3_"):
                 total_cpu, total_wall, cells = run_cells(folder / nb, sandbox.KERNEL_NAME)
-                heavy = max(cells, key=lambda c: c[1])
-                notes.append(f"{nb} with OPENBLAS_NUM_THREADS={blas_threads}: {heavy[0]} "
-                             f"{heavy[1]:.2f} s CPU, {heavy[2]:.2f} s wall; notebook {total_cpu:.2f} s CPU")
+                train = next(c for c in cells if c[0] == "answer_training")
+                notes.append(f"{nb} with OPENBLAS_NUM_THREADS={blas_threads}: answer_training "
+                             f"{train[1]:.2f} s CPU, {train[2]:.2f} s wall; notebook {total_cpu:.2f} s CPU, "
+                             f"{total_wall:.2f} s wall")
         del os.environ["OPENBLAS_NUM_THREADS"], os.environ["OMP_NUM_THREADS"]
 
     db_url = grade.default_db(course)
