@@ -430,7 +430,7 @@ def report(args, runs, rows, notes, loads):
         counted = [r for r in rows if r[0].startswith(("a  nbgrader autograde", "b  sandboxed", "c", "d", "e"))]
         out.append(f"{'sum of autograde, sandboxed kernel, c, d, e':<50} {sum(r[1] for r in counted):7.2f} "
                    f"{sum(r[2] for r in counted):7.2f} {100 * sum(r[2] for r in counted) / per:5.0f}")
-        out += [""] + notes
+    out += [""] + notes if notes else []
     out.append(f"\ntarget: <= {TARGET:g} s of machine time per handin")
     return "\n".join(out)
 
@@ -449,6 +449,8 @@ def parse_args(argv):
     p.add_argument("--fix", nargs="+", default=[], choices=sorted(FIXES),
                    help="grading runs with a fix applied from outside: " + "; ".join(
                        f"{k}: {v}" for k, v in FIXES.items()))
+    p.add_argument("--budget", type=float, default=0,
+                   help="minutes: skip a run that would end later than this, judged from the last run")
     p.add_argument("--no-breakdown", action="store_true")
     p.add_argument("--no-runs", action="store_true")
     args = p.parse_args(argv)
@@ -465,14 +467,20 @@ def main(argv):
     with tempfile.TemporaryDirectory(prefix="bench_grading_") as tmp:
         tmp = Path(tmp)
         zips = sources(tmp, args.mix)
-        runs = []
+        runs, skipped, began = [], [], time.perf_counter()
         for n, jobs in ([] if args.no_runs else args.plan):
+            like = [r for r in runs if r["jobs"] == jobs] or runs
+            guess = n * like[-1]["wall"] / like[-1]["n"] if like else 0.0
+            if args.budget and time.perf_counter() - began + guess > 60 * args.budget:
+                skipped.append(f"N={n} jobs={jobs} skipped: about {guess / 60:.0f} min more "
+                               f"(from the last run's wall/handin) would pass --budget {args.budget:g} min")
+                print(skipped[-1], flush=True)
+                continue
             runs.append(grading_run(zips, n, jobs, tmp, args.fix))
-            r = runs[-1]
-            print(f"N={n} jobs={jobs}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, "
-                  f"{r['cpu'] / n:.2f} s CPU/handin (load {r['load'][0]} -> {r['load'][1]})", flush=True)
+            # the tables so far, in case the rest is cut off
+            print(report(args, runs, [], skipped, (start_load, load())) + "\n", flush=True)
         rows, notes = ([], []) if args.no_breakdown else breakdown(zips, tmp, args.repeats, args.blas_threads)
-    print("\n" + report(args, runs, rows, notes, (start_load, load())))
+    print("\n" + report(args, runs, rows, skipped + notes, (start_load, load())))
     return 0 if all(not r["wrong"] for r in runs) else 1
 
 
