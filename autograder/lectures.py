@@ -86,13 +86,26 @@ def differences(src=SOURCES, dst=LECTURES):
         return sorted(cmp.left_only + cmp.right_only + mismatch + errors)
 
 
-def execute(path, allow_errors=False, timeout=120):
-    """Run the notebook at `path` top to bottom in its own folder; return the executed copy."""
+def execute(path, allow_errors=False, timeout=60, tries=2):
+    """Run the notebook at `path` top to bottom in its own folder; return the executed copy.
+
+    A cell that outlives `timeout` seconds gets the notebook run again in a fresh kernel,
+    once: now and then a cell's reply never reaches the client (seen here with ipykernel
+    6.29 and 7.4 alike, the kernel idle and the client waiting), and a rerun is normal.
+    """
     from nbclient import NotebookClient
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    return nb
+    from nbclient.exceptions import CellTimeoutError
+    for attempt in range(1, tries + 1):
+        nb = nbformat.read(path, as_version=4)
+        try:
+            NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+                           resources={"metadata": {"path": str(path.parent)}}).execute()
+            return nb
+        except CellTimeoutError:
+            if attempt == tries:
+                raise
+            print(f"{path.name}: a cell timed out after {timeout} s; running the notebook again "
+                  f"in a fresh kernel", file=sys.stderr)
 
 
 def execute_all(paths, allow_errors=False, workers=2):
