@@ -26,6 +26,7 @@ the page from nbconvert's default CDN address; `--mathjax-url` points at a local
 """
 import filecmp
 import html
+import os
 import shutil
 import sys
 import tempfile
@@ -89,9 +90,9 @@ def differences(src=SOURCES, dst=LECTURES):
 def execute(path, allow_errors=False, timeout=60, tries=2):
     """Run the notebook at `path` top to bottom in its own folder; return the executed copy.
 
-    A cell that outlives `timeout` seconds gets the notebook run again in a fresh kernel,
-    once: now and then a cell's reply never reaches the client (seen here with ipykernel
-    6.29 and 7.4 alike, the kernel idle and the client waiting), and a rerun is normal.
+    With LECTUREKIT_HEADLESS set, `lecturekit.play` leaves its static figure and makes no
+    live widget, whose output area can deadlock nbclient (jupyter/nbclient#312). Should a
+    cell still outlive `timeout` seconds, the notebook runs again once in a fresh kernel.
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError
@@ -99,7 +100,8 @@ def execute(path, allow_errors=False, timeout=60, tries=2):
         nb = nbformat.read(path, as_version=4)
         try:
             NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                           resources={"metadata": {"path": str(path.parent)}}).execute()
+                           resources={"metadata": {"path": str(path.parent)}}
+                           ).execute(env={**os.environ, "LECTUREKIT_HEADLESS": "1"})
             return nb
         except CellTimeoutError:
             if attempt == tries:

@@ -91,6 +91,30 @@ def test_lecture_shape(path):
     assert r"\tag{" in markdown, f"{path.name}: no numbered equation"
 
 
+def test_play_draws_once_and_redraws_when_a_control_moves(monkeypatch):
+    """lecturekit.play in-process: the static figure, then the live copy follows its slider."""
+    import importlib.util
+
+    import ipywidgets
+    import matplotlib.pyplot as plt
+    spec = importlib.util.spec_from_file_location("lecturekit", lectures.SOURCES / lectures.KIT)
+    kit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(kit)
+    monkeypatch.setattr(plt, "show", lambda: plt.close("all"))
+    monkeypatch.setattr(kit, "display", lambda widget: None)
+    monkeypatch.delenv("LECTUREKIT_HEADLESS", raising=False)
+    calls = []
+    eta = ipywidgets.FloatSlider(value=0.1, min=0, max=1)
+    kit.play(lambda eta: calls.append(eta) or plt.figure(), eta=eta)
+    assert calls[0] == 0.1 and len(calls) == 2, f"static draw, then the live copy's first draw: {calls}"
+    eta.value = 0.7
+    assert calls[-1] == 0.7, f"moving the slider should redraw with 0.7: {calls}"
+    monkeypatch.setenv("LECTUREKIT_HEADLESS", "1")
+    calls.clear()
+    kit.play(lambda eta: calls.append(eta) or plt.figure(), eta=eta)
+    assert calls == [0.7], f"headless: the static figure only: {calls}"
+
+
 @pytest.fixture(scope="module")
 def executed():
     """Every lecture, solutions and student copies, executed once (errors recorded, not raised)."""

@@ -7,6 +7,8 @@ A notebook's setup cell runs `%matplotlib inline` before importing from here, so
 figures render the same under any MPLBACKEND (Agg included). The notebook format the
 generator and the site rely on is described in autograder/lectures.py.
 """
+import os
+
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
@@ -17,8 +19,11 @@ def play(draw, **controls):
 
     `controls` are ipywidgets (e.g. FloatSlider); `draw` makes a figure and does
     not show it. The static figure stays in the notebook when it is executed
-    without a live kernel (tests, HTML export); with a kernel, moving a control
-    redraws the interactive copy below it.
+    without a reader (tests, the HTML site); with a kernel, moving a control
+    redraws the interactive copy below it. Executors with no reader set the
+    environment variable LECTUREKIT_HEADLESS, and then no live copy is made:
+    nbclient sometimes deadlocks on the messages of a widget's output area
+    (jupyter/nbclient#312), and nobody would move its sliders anyway.
     """
     import ipywidgets as widgets
 
@@ -28,7 +33,8 @@ def play(draw, **controls):
                             # the inline backend under the name matplotlib >= 3.9 reports
 
     show(**{name: w.value for name, w in controls.items()})
-    display(widgets.interactive(show, **controls))
+    if not os.environ.get("LECTUREKIT_HEADLESS"):
+        display(widgets.interactive(show, **controls))
 
 
 def numeric_derivative(f, x, h=1e-6):
