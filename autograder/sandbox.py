@@ -2,7 +2,7 @@
 
     python -m autograder.sandbox -f {connection_file}      (argv of the autograder-sandbox kernelspec)
 
-- Memory: the address space is capped (AUTOGRADER_KERNEL_MEMORY_MB, default 4096), so a
+- Memory: the address space is capped (AUTOGRADER_KERNEL_MEMORY_MB, default 3072), so a
   loop that eats memory gets a MemoryError in its own cell instead of taking the kernel,
   the submission and the machine with it.
 - Files: with bubblewrap (Debian's `bubblewrap`), the kernel sees only what it needs:
@@ -63,7 +63,7 @@ def bwrap_argv(connection_file, cwd):
 
 
 def main(argv):
-    limit = int(os.environ.get("AUTOGRADER_KERNEL_MEMORY_MB", "4096")) * 2 ** 20
+    limit = int(os.environ.get("AUTOGRADER_KERNEL_MEMORY_MB", "3072")) * 2 ** 20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     connection_file = argv[argv.index("-f") + 1]
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]

@@ -136,7 +136,7 @@ def test_fails_a_transposed_dLdW_and_names_the_entry(mt, broken):
     assert check_named(result, "dLdb").max_error <= result.tol      # only dLdW is blamed
     report = str(result)
     assert report.splitlines()[0] == (
-        "gradcheck Linear(in_features=3, out_features=3): FAILED (tol 1e-06)")
+        "gradcheck TransposedLinear(in_features=3, out_features=3): FAILED (tol 1e-06)")
     line = next(l for l in report.splitlines() if "dLdW" in l)
     assert line.strip().startswith("FAIL") and f"at index {dW.index}" in line
     assert f"backward gives {dW.analytic:.8g}" in line
