@@ -1,7 +1,9 @@
 """Time the autograder: wall and machine time per handin, sequential vs parallel, and where
 one handin's machine time goes.
 
-    python bench/grading.py [--sizes 1 50 200] [--jobs 1 2] [--quick] [--mix] [--blas-threads N]
+    python bench/grading.py [--sizes 1 50 200] [--jobs 1 2] [--quick] [--mix] [--budget MIN]
+    python bench/grading.py --runs 1x1 1x2 50x1 50x2 200x2     # explicit (N x jobs) runs
+    python bench/grading.py --runs 50x2 --fix norfc blas1      # a run with fixes applied
 
 Runs: for each (size N, jobs), N handins (copies of the reference solution's zip, or with
 --mix a cycle of reference, stubs and two tests/mistakes.py variants) are graded by
