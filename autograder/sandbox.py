@@ -65,6 +65,8 @@ def bwrap_argv(connection_file, cwd):
 def main(argv):
     limit = int(os.environ.get("AUTOGRADER_KERNEL_MEMORY_MB", "3072")) * 2 ** 20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):   # one BLAS thread per kernel:
+        os.environ[name] = "1"                                  # students are graded one per core
     connection_file = argv[argv.index("-f") + 1]
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
     if bwrap_available() and os.environ.get("AUTOGRADER_SANDBOX", "bwrap") == "bwrap":
