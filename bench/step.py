@@ -15,9 +15,9 @@ integer labels, plain SGD. One step = zero_grad, forward, loss, backward, update
 Timings are per step, the median over K blocks; each block runs enough steps to last
 about --block seconds, and the contenders take turns block by block (the order rotates)
 so that a noisy shared machine slows all three alike. `spread` is the largest
-interquartile range of the three, relative to its median; rows above 25% are
-marked noisy. numpy's BLAS and torch
-use the same number of threads (printed in the header).
+interquartile range of the three, relative to its median; a configuration above 25%
+is measured again (--retries) and a row still above it is marked noisy. numpy's BLAS
+and torch use the same number of threads (printed in the header).
 """
 import argparse
 import os
@@ -40,13 +40,15 @@ def parse_args(argv):
     p.add_argument("--block", type=float, default=0.04, help="seconds per block (default 0.04)")
     p.add_argument("--settle", type=float, default=0.12,
                    help="pause before each block so idle BLAS threads stop spinning (default 0.12 s)")
+    p.add_argument("--retries", type=int, default=2,
+                   help="measure a noisy configuration again, up to this many times (default 2)")
     p.add_argument("--dtypes", nargs="+", default=["float64", "float32"],
                    choices=["float64", "float32"])
     p.add_argument("--threads", type=int, default=None,
                    help="threads for numpy's BLAS and torch (default: numpy's BLAS default)")
     args = p.parse_args(argv)
     if args.quick:
-        args.repeats, args.block, args.settle = 3, 0.01, 0.02
+        args.repeats, args.block, args.settle, args.retries = 3, 0.01, 0.02, 0
     return args
 
 
@@ -207,9 +209,15 @@ def main(argv=None):
     for dtype in args.dtypes:
         for N in BATCHES:
             for H in WIDTHS:
-                t = measure(contenders(np, mt, torch, N, H, dtype), args.repeats, args.block, args.settle)
+                steps = contenders(np, mt, torch, N, H, dtype)
+                for k in range(1 + args.retries):         # keep the quietest of the attempts
+                    attempt = measure(steps, args.repeats, args.block, args.settle)
+                    attempt_spread = max(s for _, s in attempt.values())
+                    if k == 0 or attempt_spread < spread:
+                        t, spread = attempt, attempt_spread
+                    if spread <= NOISY:
+                        break
                 floor, mine = t["floor"][0], t["mytorch"][0]
-                spread = max(s for _, s in t.values())
                 if "torch" in t:
                     theirs = t["torch"][0]
                     r_torch = mine / theirs
