@@ -210,10 +210,11 @@ def main(argv=None):
         for N in BATCHES:
             for H in WIDTHS:
                 steps = contenders(np, mt, torch, N, H, dtype)
-                for k in range(1 + args.retries):         # keep the quietest of the attempts
+                t, spread = None, float("inf")
+                for _ in range(1 + args.retries):         # keep the quietest of the attempts
                     attempt = measure(steps, args.repeats, args.block, args.settle)
                     attempt_spread = max(s for _, s in attempt.values())
-                    if k == 0 or attempt_spread < spread:
+                    if attempt_spread < spread:
                         t, spread = attempt, attempt_spread
                     if spread <= NOISY:
                         break
