@@ -53,10 +53,11 @@ def nbgrader(course, log, *args):
     return done.returncode
 
 
-def _digest(paths):
+def _digest(paths, root=None):
+    """sha256 over the files' paths (relative to `root`) and contents: what a marker remembers."""
     h = hashlib.sha256()
     for p in sorted(paths):
-        h.update(p.name.encode())
+        h.update((p.relative_to(root) if root else Path(p.name)).as_posix().encode())
         h.update(p.read_bytes())
     return h.hexdigest()
 
@@ -244,7 +245,7 @@ def grade_one(course, sid, path, version, db_url, force=False):
     """Grade one student from start to finish; returns their marker (scores and problems)."""
     marker = course / "graded" / f"{sid}.json"
     files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
-    digest = _digest(files)
+    digest = _digest(files, path if path.is_dir() else None)
     if marker.exists() and not force:
         done = json.loads(marker.read_text())
         if done.get("digest") == digest and done.get("version") == version:
