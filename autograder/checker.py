@@ -1,7 +1,8 @@
 """Run one graded part on a student's work against stored reference values.
 
-`visible.check` and `hidden.check` (what the notebooks' test cells call) and the
-student's `python -m autograder check` are thin wrappers around `run_part`.
+`visible.check` (what the notebooks' test cells call) and the student's
+`python -m autograder check` run and judge in one go (`run_part`); the hidden tests run
+the student's code in the kernel (`outputs`) and are judged in the grading process (`judge`).
 """
 import contextlib
 import io

@@ -21,13 +21,18 @@ HERE = Path(__file__).parent
 INPUTS = HERE / "hidden_inputs.npz"
 EXPECTED = HERE / "secret" / "hidden_expected.npz"
 RECORDS = ".autograder_records"
-_inputs = None
+_loaded = {}
+
+
+def _refs(path):
+    """checker.load(path), once per process."""
+    if path not in _loaded:
+        _loaded[path] = checker.load(path)
+    return _loaded[path]
 
 
 def _cases(part):
-    global _inputs
-    _inputs = _inputs or checker.load(INPUTS)
-    return _inputs[part]
+    return _refs(INPUTS)[part]
 
 
 def record(part, target, folder="."):
@@ -49,11 +54,12 @@ def _storable(v):
         return False
 
 
-def judge(part, folder, expected=None):
-    """The PartResult of `part` from the records in `folder` (an autograded notebook's folder)."""
+def judge(part, folder, cell_error=""):
+    """The PartResult of `part` from the records in `folder` (an autograded notebook's folder).
+
+    cell_error: the error its test cell ended with, to explain records that are missing."""
     cases = [dict(c) for c in _cases(part)]
-    expected = expected or checker.load(EXPECTED)
-    for case, exp in zip(cases, expected[part]):
+    for case, exp in zip(cases, _refs(EXPECTED)[part]):
         case["expected"] = exp["expected"]
     meta_path, data_path = Path(folder) / RECORDS / f"{part}.json", Path(folder) / RECORDS / f"{part}.npz"
     try:
@@ -64,7 +70,7 @@ def judge(part, folder, expected=None):
                 k, name = key.split("/", 1)
                 results[int(k)][name] = data[key]
     except Exception as e:   # missing, deleted or forged records: nothing was computed here
-        r = checker.PartResult(part, False, error=f"no usable hidden-test outputs ({type(e).__name__}): "
-                                                   f"the test cell did not finish")
-        return r
+        why = (f"the test cell stopped: {cell_error[:600]}" if cell_error else
+               f"no usable hidden-test outputs ({type(e).__name__}): the test cell did not finish")
+        return checker.PartResult(part, False, error=why)
     return checker.judge(part, cases, results, meta.get("error", ""), meta.get("warnings", []))

@@ -1,8 +1,8 @@
 """The graded parts of homework hw1: 100 points, forward and backward graded separately.
 
 Each part is one nbgrader grade cell (its `grade_id` is the part id) whose visible test
-calls `autograder.visible.check(part_id, target)` and whose hidden test calls
-`autograder.hidden.check(part_id, target)`. `target` is the student's `mytorch`
+calls `autograder.visible.check(part_id, target)` and whose hidden test (removed from
+the student's copy) records outputs for the grader. `target` is the student's `mytorch`
 package, or for notebook parts the notebook's namespace (`globals()`).
 """
 from dataclasses import dataclass

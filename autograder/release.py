@@ -8,6 +8,7 @@
    mytorch/, the student's part of the autograder (check, handin, visible tests) and a
    student README. Everything is copied from an allow-list: instructor files cannot slip in.
 """
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -21,7 +22,14 @@ STUDENT_MODULES = ["__init__.py", "__main__.py", "parts.py", "cases.py", "compar
                    "visible.py", "visible_refs.npz", "data.py", "loader.py", "paths.py", "handin.py", "student.py",
                    "check.py"]
 BUNDLE = "backprop-hw1"
-REQUIREMENTS = "numpy>=1.26,<3\nmatplotlib>=3.8,<4\nscikit-learn>=1.4,<2\njupyter>=1.0,<2\nipywidgets>=8.1,<9\n"
+STUDENT_NEEDS = ("numpy", "matplotlib", "scikit-learn", "jupyter", "ipywidgets")
+
+
+def requirements():
+    """The student's requirements.txt: pyproject's ranges for what the homework needs."""
+    import tomllib
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    return "".join(f"{d}\n" for d in deps if re.split(r"[<>=!~ \[]", d)[0] in STUDENT_NEEDS)
 
 
 def generate_assignment(release_dir=ROOT / "assignments"):
@@ -55,7 +63,7 @@ def build_bundle(out):
     for name in STUDENT_MODULES:
         shutil.copy2(ROOT / "autograder" / name, folder / "autograder" / name)
     shutil.copy2(Path(__file__).with_name("STUDENT_README.md"), folder / "README.md")
-    (folder / "requirements.txt").write_text(REQUIREMENTS)
+    (folder / "requirements.txt").write_text(requirements())
     shutil.make_archive(str(out / BUNDLE), "zip", out, BUNDLE)
     return folder
 
