@@ -132,3 +132,16 @@ mt = import_mytorch({str(REFERENCE)!r})
 print(mt.__file__, hasattr(mt, "import_errors"))
 """)
     assert done.stdout.strip() == f"{REFERENCE / '__init__.py'} False", done.stderr
+
+
+def test_stored_references_compare_floats_within_a_tolerance_and_the_rest_exactly():
+    x = np.array([0.1, 1e-200, 3.0])
+    assert references.same(x, np.nextafter(x, 1))               # a newer numpy's last bit
+    assert not references.same(x, x * (1 + 1e-6))
+    assert references.same(x, x * (1 + 1e-8), rtol=1e-4)         # a loosely judged part
+    assert not references.same(x, x * (1 + 1e-6), rtol=1e-4)
+    assert not references.same(x, x.astype(np.float32).astype(np.float64) + 1e-8)
+    assert not references.same(x, x[:2])
+    assert not references.same(np.array([1, 2]), np.array([1, 3]))
+    assert not references.same(np.array(["saddle"]), np.array(["minimum"]))
+    assert not references.same(np.array([1, 2]), np.array([1.0, 2.0]))
