@@ -43,14 +43,28 @@ from .parts import ASSIGNMENT, PARTS
 from .paths import SOLUTIONS, STUBS
 
 
-def nbgrader(course, log, *args):
-    """Run one nbgrader command in the course directory, appending its output to `log`."""
+def nbgrader(course, log, *args, budget=None):
+    """Run one nbgrader command in the course directory, appending its output to `log`.
+    `budget`: seconds it may take (see `budget`), after which it is killed."""
     with open(log, "a") as out:
         out.write(f"\n$ nbgrader {' '.join(args)}\n")
         out.flush()
         done = nbgrader_plugins.run(args, course, stdout=out, stderr=subprocess.STDOUT,
-                                    env={"JUPYTER_PATH": str(course)})
+                                    env={"JUPYTER_PATH": str(course)}, budget=budget)
+        if done.returncode == nbgrader_plugins.BUDGET_EXCEEDED:
+            out.write(f"\nstopped after {budget:.0f} s, its wall-clock budget\n")
     return done.returncode
+
+
+KERNEL_START_S = 60      # nbclient's own wait for a kernel to become ready
+
+
+def budget(course, timeout, notebooks):
+    """Wall-clock seconds an autograde of `notebooks` may take: each code cell may run for
+    the per-cell timeout, and each notebook's kernel may take a minute to start."""
+    cells = sum(c.cell_type == "code" for nb in notebooks
+                for c in nbformat.read(course / "source" / ASSIGNMENT / nb, as_version=4).cells)
+    return len(notebooks) * KERNEL_START_S + cells * timeout
 
 
 def _digest(paths, root=None):
@@ -174,18 +188,23 @@ def repair(release, submitted):
     return notes
 
 
-def _autograde(course, sid, log):
+def _autograde(course, sid, log, timeout):
     """nbgrader autograde for one student; notebooks nbgrader gave up on are redone alone,
     and failing that recorded without execution. Returns problems (list of str)."""
     out = course / "autograded" / sid / ASSIGNMENT
-    nbgrader(course, log, "autograde", ASSIGNMENT, "--student", sid, "--force")
+    nbgrader(course, log, "autograde", ASSIGNMENT, "--student", sid, "--force",
+             budget=budget(course, timeout, handin.NOTEBOOKS))
     problems = []
     for nb in handin.NOTEBOOKS:
         if (out / nb).exists():
             continue
-        stem = nb[:-len(".ipynb")]
-        if nbgrader(course, log, "autograde", ASSIGNMENT, "--student", sid, "--notebook", stem, "--force") \
-                or not (out / nb).exists():
+        stem, limit = nb[:-len(".ipynb")], budget(course, timeout, [nb])
+        code = nbgrader(course, log, "autograde", ASSIGNMENT, "--student", sid, "--notebook", stem,
+                        "--force", budget=limit)
+        if code == nbgrader_plugins.BUDGET_EXCEEDED:
+            problems.append(f"{nb}: grading stopped after {limit} s (its wall-clock budget); "
+                            f"parts it had not finished score zero")
+        elif code or not (out / nb).exists():
             problems.append(f"{nb}: the kernel died or stopped responding; parts it had not "
                             f"finished score zero")
             nbgrader(course, log, "autograde", ASSIGNMENT, "--student", sid, "--notebook", stem,
@@ -239,7 +258,7 @@ def store(db_url, sid, scores):
     raise RuntimeError(f"{sid}: the gradebook stayed locked; grade again to finish")
 
 
-def grade_one(course, sid, path, version, db_url, force=False):
+def grade_one(course, sid, path, version, db_url, force=False, timeout=30):
     """Grade one student from start to finish; returns their marker (scores and problems)."""
     marker = course / "graded" / f"{sid}.json"
     files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
@@ -252,7 +271,7 @@ def grade_one(course, sid, path, version, db_url, force=False):
     log.write_text("")
     start = time.perf_counter()
     problems = intake(course, sid, path)
-    problems += _autograde(course, sid, log)
+    problems += _autograde(course, sid, log, timeout)
     scores, results = judge(course, sid)
     store(db_url, sid, scores)
     done = {"student": sid, "digest": digest, "version": version, "scores": scores,
@@ -305,7 +324,7 @@ def _grade_locked(handins, course, timeout, db_url, jobs, force, log):
     jobs = jobs or os.cpu_count() or 1
     markers, start = {}, time.perf_counter()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(grade_one, course, sid, path, version, db_url, force): sid
+        futures = {pool.submit(grade_one, course, sid, path, version, db_url, force, timeout): sid
                    for sid, path in ids.items()}
         for k, future in enumerate(as_completed(futures), start=1):
             sid = futures[future]

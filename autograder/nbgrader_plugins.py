@@ -6,8 +6,10 @@ for any stderr output. Test cells call checks that capture warnings and stderr; 
 feedback clears hidden tests and reduces every traceback to its final line.
 """
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
@@ -15,13 +17,32 @@ from nbconvert.preprocessors import Preprocessor
 COURSE_ID = "backprop"
 
 
-def run(args, cwd, env=None, **kwargs):
+def run(args, cwd, env=None, budget=None, **kwargs):
     """Run `nbgrader <args>` with this Python. nbgrader itself calls the `alembic` and
     `jupyter` executables, so this environment's bin/ goes first on PATH even when the
-    venv is not activated. `env`: extra environment variables."""
+    venv is not activated. `env`: extra environment variables.
+
+    Each run gets its own Jupyter runtime folder (connection files, the kernels' sockets),
+    removed afterwards. `budget`: seconds of wall-clock time; past it the whole process
+    group is killed (the kernel dies with it) and the return code is BUDGET_EXCEEDED."""
     env = {**os.environ, **(env or {})}
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    return subprocess.run([sys.executable, "-c", _NBGRADER_MAIN, *args], cwd=cwd, env=env, **kwargs)
+    if kwargs.pop("capture_output", False):
+        kwargs.update(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with tempfile.TemporaryDirectory(prefix="ag-") as runtime:   # short: socket paths < 108 bytes
+        env["JUPYTER_RUNTIME_DIR"] = runtime
+        process = subprocess.Popen([sys.executable, "-c", _NBGRADER_MAIN, *args], cwd=cwd, env=env,
+                                   start_new_session=True, **kwargs)
+        try:
+            stdout, stderr = process.communicate(timeout=budget)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            stdout, stderr = process.communicate()
+            process.returncode = BUDGET_EXCEEDED
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+BUDGET_EXCEEDED = -999
 
 
 # nbgrader's main, without jsonschema's optional rfc3987_syntax: it builds a grammar at import,
@@ -51,6 +72,13 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from autograder.nbgrader_plugins import HideTracebacks
 
 c = get_config()
+# Kernels talk over Unix sockets in this nbgrader process's own runtime folder, never TCP:
+# TCP ports picked here and bound later by the kernel race between concurrent kernels
+# ("Address already in use"), and the sandboxed kernel has no network to bind them in.
+import os
+from jupyter_core.paths import jupyter_runtime_dir
+c.KernelManager.transport = "ipc"
+c.KernelManager.ip = os.path.join(jupyter_runtime_dir(), "kernel")
 c.CourseDirectory.root = {str(root)!r}
 c.CourseDirectory.course_id = {COURSE_ID!r}{db}
 c.Execute.timeout = {int(timeout)}          # per cell: an infinite loop costs its own part only

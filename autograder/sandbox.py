@@ -40,8 +40,7 @@ def bwrap_available():
 
 def _readable_roots(connection_file):
     """What the kernel must read: the system, both Python prefixes, its connection file."""
-    roots = {"/usr", "/etc", "/lib", "/lib64", "/bin", "/sbin", sys.prefix, sys.base_prefix,
-             str(Path(connection_file).resolve())}
+    roots = {"/usr", "/etc", "/lib", "/lib64", "/bin", "/sbin", sys.prefix, sys.base_prefix}
     import autograder
     roots |= {str(Path(p).resolve()) for p in sys.path if p and "site-packages" in p}
     roots.add(str(Path(autograder.__file__).resolve().parent))
@@ -55,7 +54,10 @@ def bwrap_argv(connection_file, cwd):
         argv += ["--ro-bind", root, root]
     if SECRET.exists():
         argv += ["--tmpfs", str(SECRET)]
-    argv += ["--bind", cwd, cwd, "--chdir", cwd,
+    # The connection file's folder is this nbgrader run's own runtime folder: the kernel
+    # creates its Unix sockets there (ipc transport, see nbgrader_plugins.config_text).
+    runtime = str(Path(connection_file).resolve().parent)
+    argv += ["--bind", runtime, runtime, "--bind", cwd, cwd, "--chdir", cwd,
              "--setenv", "HOME", "/tmp", "--setenv", "IPYTHONDIR", "/tmp/ipython",
              "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "XDG_CACHE_HOME", "/tmp/cache",
              "--unsetenv", "JPY_PARENT_PID"]   # its parent is invisible here: do not poll it
