@@ -6,20 +6,21 @@ import argparse
 import importlib
 import sys
 
-# Each command module contributes one sub-command through its add_parser(commands). The
-# student bundle ships only some of these modules; the missing ones are simply not offered.
-COMMANDS = ["check", "handin", "stubs", "references", "lectures", "release", "grade", "demo", "train"]
+# The modules that add sub-commands, each through its add_parser(commands). The student
+# bundle ships only parts/ and student/; the instructor's modules are then simply not offered.
+COMMAND_MODULES = ["student.check", "student.handin", "course.stubs", "course.references",
+                   "course.lectures", "course.release", "grading.grade", "demo", "course.train"]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    for name in COMMANDS:
+    for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"autograder.{name}")
         except ModuleNotFoundError as e:
-            if e.name != f"autograder.{name}":
+            if not f"autograder.{name}".startswith(e.name or "?"):
                 raise
             continue
         module.add_parser(commands)

@@ -40,9 +40,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))              # mistakes.py, for --mix
 
-from autograder import demo, grade, handin, nbgrader_plugins, release, sandbox  # noqa: E402
+from autograder import samples  # noqa: E402
+from autograder.course import nbgrader_cli, release  # noqa: E402
+from autograder.course.paths import REFERENCE  # noqa: E402
+from autograder.grading import grade, sandbox  # noqa: E402
 from autograder.parts import ASSIGNMENT  # noqa: E402
-from autograder.paths import REFERENCE  # noqa: E402
+from autograder.parts.cells import grade_id  # noqa: E402
+from autograder.student import handin  # noqa: E402
 
 TARGET = 1.0                                          # seconds of machine time per handin
 
@@ -138,14 +142,14 @@ def sources(tmp, mix):
     """The handin zips to copy: the reference solution, and with `mix` the stubs and two mistakes.
     Returns [(zip, expected total)]."""
     bundle = release.build_bundle(tmp / "dist")
-    solved = demo.solved_notebooks(bundle / "assignments" / ASSIGNMENT, tmp / "solved")
-    out = [(demo.make_handin(tmp / "reference.zip", solved, REFERENCE), 100)]
+    solved = samples.solved_notebooks(bundle / "assignments" / ASSIGNMENT, tmp / "solved")
+    out = [(samples.make_handin(tmp / "reference.zip", solved, REFERENCE), 100)]
     if mix:
         from mistakes import MISTAKES, apply
-        out.append((demo.make_handin(tmp / "stubs.zip", bundle / "assignments" / ASSIGNMENT,
+        out.append((samples.make_handin(tmp / "stubs.zip", bundle / "assignments" / ASSIGNMENT,
                                      bundle / "mytorch"), 0))
         for m in MISTAKES[2:4]:             # one point-losing mistake each (97/100, as the tests say)
-            out.append((demo.make_handin(tmp / f"{m.name}.zip", solved,
+            out.append((samples.make_handin(tmp / f"{m.name}.zip", solved,
                                          apply(m, REFERENCE, tmp / m.name / "mytorch")), 97))
     return out
 
@@ -300,7 +304,7 @@ def run_cells(path, kernel):
                 continue
             t0, s0 = time.perf_counter(), tree_cpu(pid)
             client.execute_cell(cell, k)
-            label = cell.metadata.get("nbgrader", {}).get("grade_id") or f"[{cell.source.splitlines()[0][:28]}]"
+            label = grade_id(cell) or f"[{cell.source.splitlines()[0][:28]}]"
             cells.append((label, tree_cpu(pid) - s0, time.perf_counter() - t0))
     return m.cpu, m.wall, cells
 

@@ -194,7 +194,7 @@ def main(argv=None):
     except ImportError:
         torch = None
     sys.path.insert(0, str(ROOT))
-    from autograder.loader import reference
+    from autograder.course.paths import reference
     mt = reference()
 
     print(f"# bench/step.py {' '.join(sys.argv[1:] if argv is None else argv)}")

@@ -1,14 +1,15 @@
 """A class to grade, for the end-to-end tests: the release, and handins built from it."""
-from autograder import demo, release
+from autograder import samples
+from autograder.course import release
+from autograder.course.paths import REFERENCE
 from autograder.parts import ASSIGNMENT
-from autograder.paths import REFERENCE
-from mistakes import apply
+from autograder.samples import apply
 
 
 def release_and_solve(tmp):
     """The student bundle, and its notebooks with every answer filled in (what a good student hands in)."""
     bundle = release.build_bundle(tmp / "dist")
-    return bundle, demo.solved_notebooks(bundle / "assignments" / ASSIGNMENT, tmp / "solved")
+    return bundle, samples.solved_notebooks(bundle / "assignments" / ASSIGNMENT, tmp / "solved")
 
 
 def hand_in(tmp, mistakes):
@@ -16,8 +17,8 @@ def hand_in(tmp, mistakes):
     bundle, solved = release_and_solve(tmp)
     handins = tmp / "handins"
     handins.mkdir()
-    demo.make_handin(handins / "reference.zip", solved, REFERENCE)
-    demo.make_handin(handins / "stubs.zip", bundle / "assignments" / ASSIGNMENT, bundle / "mytorch")
+    samples.make_handin(handins / "reference.zip", solved, REFERENCE)
+    samples.make_handin(handins / "stubs.zip", bundle / "assignments" / ASSIGNMENT, bundle / "mytorch")
     for m in mistakes:
-        demo.make_handin(handins / f"{m.name}.zip", solved, apply(m, REFERENCE, tmp / "mistakes" / m.name / "mytorch"))
+        samples.make_handin(handins / f"{m.name}.zip", solved, apply(m, REFERENCE, tmp / "mistakes" / m.name / "mytorch"))
     return handins, bundle

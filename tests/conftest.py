@@ -1,8 +1,8 @@
 """Shared fixtures: the reference library and the generated stubs, each under its own name."""
 import pytest
 
-from autograder.loader import load_package, reference
-from autograder.paths import STUBS
+from autograder.course.paths import STUBS, reference
+from autograder.student import load_package
 
 
 @pytest.fixture(scope="session")

@@ -4,19 +4,52 @@ import zipfile
 import numpy as np
 import pytest
 
-from autograder import cases, check, compare, handin, parts, references
-from autograder.loader import load_package
-from autograder.paths import REFERENCE, STUBS
+from autograder import parts
+from autograder.course import references
+from autograder.course.paths import REFERENCE, STUBS
+from autograder.grading import intake
+from autograder.parts import cases, compare
+from autograder.student import check, handin, load_package
 from mistakes import MISTAKES, apply
 
 
 def test_parts_total_100_and_each_has_a_case_spec():
-    assert sum(p.points for p in parts.PARTS) == 100
+    assert parts.TOTAL == 100                 # the README, the notebooks and the exports say so
     assert set(cases.SPECS) == set(parts.BY_ID)
 
 
-def test_handin_lists_every_file_of_the_student_package():
-    assert sorted(str(p.relative_to(STUBS)) for p in STUBS.rglob("*.py")) == sorted(handin.MYTORCH_FILES)
+def _homework(tmp_path):
+    """A homework folder as a student has it: the released notebooks and the stub mytorch."""
+    import shutil
+    from autograder.course.paths import ROOT
+    shutil.copytree(ROOT / "assignments", tmp_path / "assignments")
+    shutil.copytree(STUBS, tmp_path / "mytorch", ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
+
+
+def test_handin_packs_every_py_file_under_mytorch_and_grading_keeps_it(tmp_path):
+    """A student's own helper module, imported by their layers, reaches grading."""
+    root = _homework(tmp_path / "hw")
+    (root / "mytorch" / "nn" / "helpers.py").write_text("def twice(x):\n    return 2 * x\n")
+    (root / "mytorch" / "notes.txt").write_text("not code")
+    left_out = handin.pack(root, tmp_path / "h.zip")
+    assert left_out == ["mytorch/notes.txt"]
+    found = intake.unpack(tmp_path / "h.zip", tmp_path / "out")
+    stub_files = {f"mytorch/{p.relative_to(STUBS).as_posix()}" for p in STUBS.rglob("*.py")}
+    assert set(found) == stub_files | {"mytorch/nn/helpers.py"} | {
+        f"assignments/{parts.ASSIGNMENT}/{nb}" for nb in parts.NOTEBOOKS}
+    assert (tmp_path / "out" / "mytorch" / "nn" / "helpers.py").read_text().startswith("def twice")
+
+
+def test_handin_refuses_a_link_and_an_oversized_file_by_name(tmp_path):
+    root = _homework(tmp_path / "hw")
+    (root / "mytorch" / "nn" / "big.py").write_bytes(b"#" * (handin.MAX_FILE_BYTES + 1))
+    with pytest.raises(handin.HandinError, match="mytorch/nn/big.py.*larger"):
+        handin.pack(root, tmp_path / "h.zip")
+    (root / "mytorch" / "nn" / "big.py").unlink()
+    (root / "mytorch" / "nn" / "link.py").symlink_to("/etc/passwd")
+    with pytest.raises(handin.HandinError, match="mytorch/nn/link.py is a symbolic link"):
+        handin.pack(root, tmp_path / "h.zip")
 
 
 def test_stored_reference_values_are_up_to_date():
@@ -59,8 +92,9 @@ def test_check_names_the_part_and_the_mistake(tmp_path, m):
     failed = {r.part for r in results if not r.passed}
     mytorch_parts = {p for p in m.lost if parts.BY_ID[p].notebook == parts.NB_MYTORCH}
     assert failed == mytorch_parts
-    report = check.table(results)
-    assert any(p in report for p in mytorch_parts)
+    differed = check.table(results).split("What differed:")[1]
+    named = {p.id for p in parts.PARTS if f"[{p.id}, {p.points} points]: FAILED" in differed}
+    assert named == mytorch_parts, differed
     assert any(__import__("re").search(m.hint, h) for r in results for h in r.hints), report
 
 
@@ -74,25 +108,26 @@ def test_unpack_rejects_a_zip_slip_and_a_non_zip(tmp_path):
     with zipfile.ZipFile(bad, "w") as z:
         z.writestr("../../evil.py", "x = 1")
     with pytest.raises(handin.HandinError, match="escapes"):
-        handin.unpack(bad, tmp_path / "out")
+        intake.unpack(bad, tmp_path / "out")
     junk = tmp_path / "s2.zip"
     junk.write_text("not a zip")
     with pytest.raises(handin.HandinError, match="not a zip"):
-        handin.unpack(junk, tmp_path / "out")
+        intake.unpack(junk, tmp_path / "out")
 
 
 def test_unpack_takes_nbgraders_collected_layout_and_skips_strays(tmp_path):
     """nbgrader collect gives submitted/<s>/hw1/<notebooks, mytorch/>: grade that as it is."""
     import shutil
-    from autograder.paths import ROOT
+    from autograder.course.paths import ROOT
     folder = tmp_path / "erin" / "hw1"
     shutil.copytree(ROOT / "assignments" / "hw1", folder)
     shutil.copytree(STUBS, folder / "mytorch", ignore=shutil.ignore_patterns("__pycache__"))
     (folder / ".ipynb_checkpoints").mkdir()
     (folder / ".ipynb_checkpoints" / "2_mytorch.ipynb").write_text("stale")
     (folder / "notes.txt").write_text("not part of a handin")
-    found = handin.unpack(tmp_path / "erin", tmp_path / "out")
-    assert sorted(found) == sorted(handin.expected_files())
+    found = intake.unpack(tmp_path / "erin", tmp_path / "out")
+    assert sorted(found) == sorted([f"assignments/hw1/{nb}" for nb in parts.NOTEBOOKS]
+                                   + [f"mytorch/{p.relative_to(STUBS).as_posix()}" for p in STUBS.rglob("*.py")])
     assert not (tmp_path / "out" / "notes.txt").exists()
     assert (tmp_path / "out" / "2_mytorch.ipynb").read_text() != "stale"
 

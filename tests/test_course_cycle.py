@@ -8,9 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-from autograder import checker, grade, hidden, release
+from autograder.course import release
+from autograder.course.paths import REFERENCE, ROOT
+from autograder.grading import grade, hidden
 from autograder.parts import ASSIGNMENT, BY_ID, PARTS
-from autograder.paths import REFERENCE, ROOT
+from autograder.parts import run as checker
 from conftest import make_database
 from classroom import hand_in
 from mistakes import MISTAKES

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from autograder import grade
+from autograder.grading import grade
 from autograder.parts import ASSIGNMENT
 from classroom import hand_in
 from mistakes import MISTAKES

@@ -5,9 +5,10 @@ import shutil
 
 import pytest
 
-from autograder import demo, grade, sandbox
+from autograder import samples
+from autograder.course.paths import REFERENCE
+from autograder.grading import grade, sandbox
 from autograder.parts import ASSIGNMENT
-from autograder.paths import REFERENCE
 from classroom import release_and_solve
 from hostile import HOSTILE
 
@@ -29,7 +30,7 @@ def graded(tmp_path_factory):
         if h:
             h.make(stage, handins / f"{h.name}.zip")
         else:
-            demo.make_handin(handins / "honest.zip", stage / "assignments" / ASSIGNMENT, stage / "mytorch")
+            samples.make_handin(handins / "honest.zip", stage / "assignments" / ASSIGNMENT, stage / "mytorch")
     before = {p.name: p.read_bytes() for p in handins.iterdir()}
     lines = []
     markers = grade.grade(handins, tmp / "class" / "course", timeout=30, jobs=2, log=lines.append)

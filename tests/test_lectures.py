@@ -8,7 +8,7 @@ import re
 import nbformat
 import pytest
 
-from autograder import lectures
+from autograder.course import lectures
 from autograder.__main__ import main
 
 SOURCES = lectures.sources()

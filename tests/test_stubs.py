@@ -4,7 +4,7 @@ import inspect
 import numpy as np
 import pytest
 
-from autograder import stubs as gen
+from autograder.course import stubs as gen
 
 
 def test_committed_stubs_match_the_generator():

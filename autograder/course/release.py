@@ -5,23 +5,22 @@
 1. `nbgrader generate_assignment hw1` turns solutions/hw1 (nbgrader's source/) into
    assignments/hw1 (its release/): solutions stubbed, hidden tests removed.
 2. The bundle dist/backprop-hw1/ (and .zip) holds the lectures, the assignment, the stub
-   mytorch/, the student's part of the autograder (check, handin, visible tests) and a
-   student README. Everything is copied from an allow-list: instructor files cannot slip in.
+   mytorch/, the student's part of the autograder (autograder/parts and autograder/student:
+   check, handin, visible tests) and a student README. Instructor folders are never copied.
 """
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from . import nbgrader_plugins
-from .parts import ASSIGNMENT
+from ..parts import ASSIGNMENT, COURSE
+from . import nbgrader_cli
 from .paths import ROOT
 
-# The autograder modules a student gets: the visible tests and the two student commands.
-STUDENT_MODULES = ["__init__.py", "__main__.py", "parts.py", "cases.py", "compare.py", "checker.py",
-                   "visible.py", "visible_refs.npz", "data.py", "loader.py", "paths.py", "handin.py", "student.py",
-                   "check.py"]
-BUNDLE = "backprop-hw1"
+# What of the autograder a student gets: the package's two entry files and the folders that
+# ship to students by design (see autograder/__init__.py).
+STUDENT_AUTOGRADER = ["__init__.py", "__main__.py", "parts", "student"]
+BUNDLE = f"{COURSE}-{ASSIGNMENT}"
 STUDENT_NEEDS = ("numpy", "matplotlib", "scikit-learn", "jupyter", "ipywidgets")
 
 
@@ -35,7 +34,7 @@ def requirements():
 def generate_assignment(release_dir=ROOT / "assignments"):
     """Run nbgrader generate_assignment with the repository's layout into `release_dir`."""
     with tempfile.TemporaryDirectory() as tmp:
-        done = nbgrader_plugins.run(
+        done = nbgrader_cli.run(
             ["generate_assignment", ASSIGNMENT, "--force",
              f"--CourseDirectory.release_directory={Path(release_dir).resolve()}",
              f"--CourseDirectory.db_url=sqlite:///{tmp}/gradebook.db"],
@@ -60,8 +59,12 @@ def build_bundle(out):
     _copytree(ROOT / "assignments" / ASSIGNMENT, folder / "assignments" / ASSIGNMENT)
     _copytree(ROOT / "mytorch", folder / "mytorch")
     (folder / "autograder").mkdir()
-    for name in STUDENT_MODULES:
-        shutil.copy2(ROOT / "autograder" / name, folder / "autograder" / name)
+    for name in STUDENT_AUTOGRADER:
+        source = ROOT / "autograder" / name
+        if source.is_dir():
+            _copytree(source, folder / "autograder" / name)
+        else:
+            shutil.copy2(source, folder / "autograder" / name)
     shutil.copy2(Path(__file__).with_name("STUDENT_README.md"), folder / "README.md")
     (folder / "requirements.txt").write_text(requirements())
     shutil.make_archive(str(out / BUNDLE), "zip", out, BUNDLE)

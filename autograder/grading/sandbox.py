@@ -1,6 +1,6 @@
 """The kernel that runs a student's notebook when grading: ipykernel inside limits.
 
-    python -m autograder.sandbox -f {connection_file}      (argv of the autograder-sandbox kernelspec)
+    python -m autograder.grading.sandbox -f {connection_file}      (argv of the autograder-sandbox kernelspec)
 
 - Memory: the address space is capped (AUTOGRADER_KERNEL_MEMORY_MB, default 3072), so a
   loop that eats memory gets a MemoryError in its own cell instead of taking the kernel,
@@ -17,7 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent     # autograder/grading
 SECRET = PACKAGE / "secret"
 KERNEL_NAME = "autograder-sandbox"
 
@@ -28,7 +28,7 @@ def kernelspec(folder):
     spec.mkdir(parents=True, exist_ok=True)
     import json
     (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "autograder.sandbox", "-f", "{connection_file}"],
+        "argv": [sys.executable, "-m", "autograder.grading.sandbox", "-f", "{connection_file}"],
         "display_name": "Python 3 (autograder sandbox)", "language": "python",
         "interrupt_mode": "message"}, indent=1))    # reaches ipykernel inside the sandbox
     return spec

@@ -13,10 +13,10 @@ import sys
 
 import numpy as np
 
-from . import hidden, visible
-from .cases import SPECS
-from .loader import reference
-from .parts import PARTS
+from ..grading import hidden
+from ..parts import PARTS, NB_MYTORCH, visible
+from ..parts.cases import SPECS
+from .paths import reference
 
 
 def _reference_namespace():
@@ -31,7 +31,7 @@ def build(seed, hidden_cases):
     arrays = {"seed": np.int64(seed)}
     for k, part in enumerate(PARTS):
         rng = np.random.default_rng([seed, k])
-        target = mt if part.notebook == "2_mytorch" else ns
+        target = mt if part.notebook == NB_MYTORCH else ns
         for c, inputs in enumerate(SPECS[part.id].make(rng, hidden_cases)):
             outputs, state = SPECS[part.id].run(target, inputs, None)
             if SPECS[part.id].truth:

@@ -5,7 +5,7 @@ homework in visible_refs.npz, so a failure shows the values that differ.
 """
 from pathlib import Path
 
-from .checker import load, run_part
+from .run import load, run_part
 
 REFS = Path(__file__).with_name("visible_refs.npz")
 VISIBLE_SEED = 11785

@@ -1,13 +1,17 @@
-"""The graded parts of homework hw1: 100 points, forward and backward graded separately.
+"""The graded parts of the homework: the one registry every other module derives from.
 
 Each part is one nbgrader grade cell (its `grade_id` is the part id) whose visible test
-calls `autograder.visible.check(part_id, target)` and whose hidden test (removed from
-the student's copy) records outputs for the grader. `target` is the student's `mytorch`
-package, or for notebook parts the notebook's namespace (`globals()`).
+calls `autograder.parts.visible.check(part_id, target)` and whose hidden test (removed
+from the student's copy) records outputs for the grader. `target` is the student's
+`mytorch` package, or for notebook parts the notebook's namespace (`globals()`).
+How each part's inputs are made, run and compared is in `cases.SPECS`.
+
+This folder ships to students (with `student/`): it holds no answer and no hidden value.
 """
 from dataclasses import dataclass
 
-ASSIGNMENT = "hw1"
+COURSE = "backprop"          # nbgrader's course id
+ASSIGNMENT = "hw1"           # nbgrader's assignment name
 
 
 @dataclass(frozen=True)
@@ -51,4 +55,5 @@ PARTS = [
     Part("training", NB_TRAIN, 10, "train an MLP on digits to >= 95% test accuracy"),
 ]
 BY_ID = {p.id: p for p in PARTS}
-assert sum(p.points for p in PARTS) == 100
+NOTEBOOKS = sorted({f"{p.notebook}.ipynb" for p in PARTS})
+TOTAL = sum(p.points for p in PARTS)

@@ -7,21 +7,23 @@ grader runs a student's notebook. The training part needs a trained reference mo
 import nbformat
 import numpy as np
 
+from ..parts import ASSIGNMENT, NB_OPT
+from ..parts.cells import is_solution
 from .paths import SOLUTIONS
 
 
 def _solution_cells(path):
     nb = nbformat.read(path, as_version=4)
     return [c.source for c in nb.cells
-            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")]
+            if c.cell_type == "code" and is_solution(c)]
 
 
 def namespace():
     """globals() of the instructor's notebooks after their solution cells ran."""
-    from .loader import reference
+    from .paths import reference
     from .train import train
     ns = {"np": np, "numpy": np}
-    for source in _solution_cells(SOLUTIONS / "hw1" / "1_optimisation.ipynb"):
+    for source in _solution_cells(SOLUTIONS / ASSIGNMENT / f"{NB_OPT}.ipynb"):
         exec(compile(source, "1_optimisation.ipynb", "exec"), ns)
     ns["model"], _ = train(reference(), epochs=20, log=lambda line: None)
     return ns

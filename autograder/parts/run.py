@@ -14,7 +14,7 @@ import numpy as np
 
 from .cases import SPECS, _restore
 from .compare import compare
-from .parts import BY_ID
+from . import BY_ID
 
 
 def load(path):

@@ -10,9 +10,8 @@ training) are checked by running their test cells.
 import time
 from pathlib import Path
 
-from . import visible
-from .loader import load_package
-from .parts import NB_MYTORCH, PARTS
+from ..parts import BY_ID, NB_MYTORCH, PARTS, visible
+from .importer import load_package
 
 
 def results(mytorch):
@@ -21,7 +20,6 @@ def results(mytorch):
 
 
 def table(rs):
-    from .parts import BY_ID
     lines = [f"{'part':<22}{'points':>7}  result", "-" * 40]
     for r in rs:
         lines.append(f"{r.part:<22}{BY_ID[r.part].points:>7}  {'pass' if r.passed else 'FAIL'}")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checker
+from ..parts import run as checker
 
 HERE = Path(__file__).parent
 INPUTS = HERE / "hidden_inputs.npz"

@@ -1,4 +1,10 @@
-"""Import a student's mytorch so that one broken file costs only what depends on it.
+"""Import a copy of `mytorch`: under a name of our choosing, or as far as a broken one imports.
+
+`load_package(path, name)`: the reference, the stubs and each student's package are all
+called `mytorch` on disk; loading them under distinct names lets one process hold several.
+The library uses relative imports only, which is what makes this work.
+
+`import_mytorch(path)`: a student's mytorch, so that one broken file costs only what depends on it.
 
 `import mytorch` fails as a whole when any module has a syntax error, because the package's
 __init__ imports everything. `import_mytorch` tries the normal import first; if that fails it
@@ -6,11 +12,30 @@ imports each module on its own, and every name of a module that failed raises, o
 error that module raised. The notebooks' setup cells use it, so a syntax error in loss.py
 still leaves Linear, the activations, SGD ... gradable.
 """
+import ast
 import importlib
 import importlib.util
 import sys
 import types
 from pathlib import Path
+
+
+def load_package(path, name):
+    """Import the package in folder `path` as module `name` (reloaded if already imported)."""
+    for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+        del sys.modules[key]
+    spec = importlib.util.spec_from_file_location(
+        name, path / "__init__.py", submodule_search_locations=[str(path)])
+    if spec is None:
+        raise ImportError(f"no Python package at {path} (is {path / '__init__.py'} missing?)")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 class Broken:
@@ -103,16 +128,22 @@ def _partial(path, first_error):
     return root
 
 
+def _exported_names(init_file):
+    """The names an __init__.py imports from its submodules (`from .x import A, B`), read
+    without running it; none if it does not parse."""
+    try:
+        tree = ast.parse(Path(init_file).read_text())
+    except (OSError, SyntaxError, ValueError):
+        return []
+    return [alias.asname or alias.name for node in tree.body
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module
+            for alias in node.names]
+
+
 def _expose_expected_names(packages):
     """Names the package's __init__ files would export but whose module failed: Broken stand-ins."""
-    wanted = {"mytorch.nn": ["Linear", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "MSELoss",
-                             "BCELoss", "CrossEntropyLoss", "Sequential", "Module", "Parameter"],
-              "mytorch.optim": ["SGD"], "mytorch.models": ["MLP"]}
-    for package, names in wanted.items():
-        module = packages.get(package)
-        if module is None:
-            continue
-        for name in names:
+    errors = "; ".join(packages["mytorch"].import_errors[1:]) or packages["mytorch"].import_errors[0]
+    for package, module in packages.items():
+        for name in _exported_names(Path(module.__file__)):
             if not hasattr(module, name):
-                errors = "; ".join(packages["mytorch"].import_errors[1:]) or packages["mytorch"].import_errors[0]
                 setattr(module, name, Broken(f"{package}.{name}", errors))

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..parts.cells import is_solution
 from .paths import ROOT, SOLUTIONS
 from .stubs import BEGIN, END
 
@@ -48,10 +49,6 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 def sources(folder=SOURCES):
     """The lecture notebooks in `folder`, in reading order (their names start NN_)."""
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
-
-
-def is_solution(cell):
-    return cell.metadata.get("nbgrader", {}).get("solution", False)
 
 
 def is_self_check(cell):

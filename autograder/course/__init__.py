@@ -1,0 +1,1 @@
+"""The instructor's authoring: student stubs, lectures and their site, the release, reference values."""

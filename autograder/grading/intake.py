@@ -1,0 +1,217 @@
+"""Take in one handin: unpack it safely into nbgrader's submitted/ folder and repair what a
+student did to the cells they must not edit.
+
+A handin is a zip file or a folder. Only the notebooks (by name) and the `.py` files below a
+`mytorch/` folder are taken; a link, a device or other special file, a path that escapes,
+a file over `MAX_FILE_BYTES`, more than `MAX_FILES` entries or more than `MAX_TOTAL_BYTES`
+in all refuses the handin, naming the entry. Folders are read without following links.
+"""
+import os
+import shutil
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import nbformat
+
+from ..course.paths import STUBS
+from ..parts import ASSIGNMENT, NOTEBOOKS
+from ..parts.cells import grade_id, is_grade, is_locked
+from ..student.handin import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, HandinError
+
+
+def student_ids(handins):
+    """{student id: handin path}: `<id>.zip`, `<id>/`, or any other file (graded as a broken
+    handin, so it gets a row and a message); hidden files are left out."""
+    return {(p.stem if p.suffix == ".zip" else p.name): p for p in sorted(Path(handins).iterdir())
+            if not p.name.startswith(".")}
+
+
+def _target(name):
+    """Where a file of a handin goes in nbgrader's submitted/<s>/hw1/, or None to leave it out.
+
+    Notebooks are recognised by name wherever they are (assignments/hw1/, hw1/ as nbgrader
+    collects them, or the top); mytorch files by their path below the last mytorch/ folder."""
+    parts = PurePosixPath(name).parts
+    if ".ipynb_checkpoints" in parts or "__pycache__" in parts or not parts:
+        return None
+    if parts[-1] in NOTEBOOKS:
+        return parts[-1]
+    if "mytorch" in parts[:-1] and parts[-1].endswith(".py"):
+        rest = parts[len(parts) - parts[::-1].index("mytorch"):]
+        if all(p.isidentifier() or p.endswith(".py") and p[:-3].isidentifier() for p in rest):
+            return "/".join(("mytorch", *rest))
+    return None
+
+
+def _read_nofollow(path):
+    """A regular file's bytes, refusing to follow a link (O_NOFOLLOW) and to read past the bound."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise HandinError(f"{path.name} is not a regular file")
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise HandinError(f"{path.name} is larger than {MAX_FILE_BYTES // 2 ** 20} MB")
+    return data
+
+
+def _folder_entries(source):
+    """(relative name, size, reader) of every file in a folder handin; links and special files refused."""
+    entries = []
+    for dirpath, dirnames, filenames in os.walk(source):          # os.walk does not follow links
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            mode = path.lstat().st_mode
+            rel = path.relative_to(source).as_posix()
+            if stat.S_ISLNK(mode):
+                raise HandinError(f"{source.name}: {rel} is a symbolic link; hand in the file itself")
+            if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                raise HandinError(f"{source.name}: {rel} is not a regular file")
+            if stat.S_ISREG(mode):
+                entries.append((rel, path.lstat().st_size, lambda path=path: _read_nofollow(path)))
+    return entries
+
+
+def _zip_entries(source):
+    """(name, size, reader) of every file in a zip handin; links and escaping paths refused."""
+    z = zipfile.ZipFile(source)
+    entries = []
+    for info in z.infolist():
+        name = PurePosixPath(info.filename)
+        if name.is_absolute() or ".." in name.parts:
+            raise HandinError(f"{source.name}: path {info.filename!r} escapes the handin folder")
+        kind = stat.S_IFMT(info.external_attr >> 16)
+        if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
+            raise HandinError(f"{source.name}: {info.filename} is a link or special file; hand in the file itself")
+        if not info.is_dir():
+            entries.append((info.filename, info.file_size, lambda info=info: _read_zip(z, info)))
+    return entries
+
+
+def _read_zip(z, info):
+    with z.open(info) as f:                     # the declared size can lie: read at most the bound
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise HandinError(f"{info.filename} is larger than {MAX_FILE_BYTES // 2 ** 20} MB")
+    return data
+
+
+def unpack(source, dest):
+    """Copy a handin (a zip file or a folder) into `dest` as nbgrader's submitted/<s>/hw1 expects:
+    the notebooks at the top, mytorch/ beside them. Raises HandinError, naming the entry, for
+    anything refused (see the module's docstring). Returns the handin paths found
+    (assignments/hw1/<nb>, mytorch/<f>)."""
+    source, dest = Path(source), Path(dest)
+    if source.is_symlink():
+        raise HandinError(f"{source.name} is a symbolic link; hand in the file itself")
+    if source.is_dir():
+        entries = _folder_entries(source)
+    elif zipfile.is_zipfile(source):
+        entries = _zip_entries(source)
+    else:
+        raise HandinError(f"{source.name} is not a zip file; hand in what `python -m autograder handin` makes")
+    if len(entries) > MAX_FILES:
+        raise HandinError(f"{source.name} holds {len(entries)} files; a handin holds at most {MAX_FILES}")
+    chosen = {}
+    for name, size, read in entries:
+        target = _target(name)
+        if target is None or target in chosen:
+            continue                      # not part of a handin, or a second copy
+        if size > MAX_FILE_BYTES:
+            raise HandinError(f"{source.name}: {name} is larger than {MAX_FILE_BYTES // 2 ** 20} MB")
+        chosen[target] = read
+    dest.mkdir(parents=True, exist_ok=True)
+    found, total = [], 0
+    for target, read in chosen.items():
+        data = read()
+        total += len(data)
+        if total > MAX_TOTAL_BYTES:
+            raise HandinError(f"{source.name} unpacks to more than {MAX_TOTAL_BYTES // 2 ** 20} MB")
+        (dest / target).parent.mkdir(parents=True, exist_ok=True)
+        (dest / target).write_bytes(data)
+        found.append(target if target.startswith("mytorch/") else f"assignments/{ASSIGNMENT}/{target}")
+    return found
+
+
+def intake(course, sid, path):
+    """Unpack one handin into submitted/<sid>/hw1; return the problems found (a list of str).
+
+    Whatever is missing or unreadable is replaced by its released version, so that the rest
+    of the handin is graded and the gradebook gets a row for every student."""
+    dest = course / "submitted" / sid / ASSIGNMENT
+    if dest.exists():
+        shutil.rmtree(dest)
+    problems = []
+    if path.is_file() and path.suffix != ".zip":
+        problems.append(f"{path.name} is not a zip file or a folder; hand in what "
+                        f"`python -m autograder handin` makes")
+        found = []
+    else:
+        try:
+            found = unpack(path, dest)
+        except HandinError as e:
+            problems.append(str(e))
+            shutil.rmtree(dest, ignore_errors=True)
+            found = []
+    dest.mkdir(parents=True, exist_ok=True)
+    if not any(f.startswith("mytorch/") for f in found):
+        shutil.rmtree(dest / "mytorch", ignore_errors=True)
+        shutil.copytree(STUBS, dest / "mytorch", ignore=shutil.ignore_patterns("__pycache__"))
+        problems.append("no mytorch/ in the handin: graded with the untouched stubs")
+    release = course / "release" / ASSIGNMENT
+    for nb in NOTEBOOKS:
+        try:
+            nbformat.validate(nbformat.read(dest / nb, as_version=4))
+        except FileNotFoundError:
+            problems.append(f"{nb} is missing: graded with the released (empty) notebook")
+            shutil.copy2(release / nb, dest / nb)
+        except Exception as e:
+            problems.append(f"{nb} is not a readable notebook ({type(e).__name__}: {str(e)[:120]}): "
+                            f"graded with the released (empty) notebook")
+            shutil.copy2(release / nb, dest / nb)
+    if not found and path.exists():
+        problems.append(f"the handin holds no {ASSIGNMENT} file: was it made for another assignment?")
+    return problems + repair(release, dest)
+
+
+def repair(release, submitted):
+    """Undo what was done to the locked and test cells, and say so in the report.
+
+    nbgrader restores edited cells itself, but it crashes on a deleted test cell that does not
+    follow an answer cell, and on duplicated cells (0.9.6): so duplicates are dropped (the
+    first copy is kept) and deleted locked or test cells are put back here, in their place."""
+    notes = []
+    for nb in NOTEBOOKS:
+        try:
+            ours = nbformat.read(release / nb, as_version=4)
+            theirs = nbformat.read(submitted / nb, as_version=4)
+        except Exception:
+            continue
+        gid = grade_id
+        protected = [c for c in ours.cells if gid(c) and (is_grade(c) or is_locked(c))]
+        original = {gid(c): c for c in protected}
+        kept, seen = [], {}
+        for c in theirs.cells:
+            g = gid(c)
+            seen[g] = seen.get(g, 0) + 1
+            if g and seen[g] > 1:
+                if g in original and is_grade(original[g]):
+                    notes.append(f"{nb}: test cell {g} appears {seen[g]} times; only one copy was run")
+                continue
+            if g in original and is_grade(original[g]) and c.source.strip() != original[g].source.strip():
+                notes.append(f"{nb}: test cell {g} was edited; it was restored from the original")
+            kept.append(c)
+        for k, c in enumerate(ours.cells):
+            g = gid(c)
+            if g not in original or g in seen:
+                continue
+            if is_grade(c):
+                notes.append(f"{nb}: test cell {g} was deleted; it was put back and run")
+            before = [gid(p) for p in ours.cells[:k] if gid(p)]
+            at = max([i + 1 for i, x in enumerate(kept) if gid(x) in before], default=0)
+            kept.insert(at, c)
+            seen[g] = 1
+        theirs.cells = kept
+        nbformat.write(theirs, submitted / nb)
+    return notes
