@@ -32,8 +32,10 @@ def run(folder, log=print):
     make_handin(handins / "mistaken_student.zip", solved,
                 with_mistakes(DEMO_MISTAKES, folder / "mistaken_mytorch"))
     log(f"3. grade with nbgrader in {folder / 'course'}")
-    markers = grade.grade(handins, folder / "course", log=log)
-    log("\n4. the gradebook\n" + exports.summary(markers))
+    markers, failures = grade.grade(handins, folder / "course", log=log)
+    log("\n4. the gradebook\n" + exports.summary({sid: m["scores"] for sid, m in markers.items()}))
+    for failure in failures:
+        log(f"not complete: {failure}")
     log(f"\nfeedback: {folder}/course/feedback/<student>/{ASSIGNMENT}/*.html; "
         f"exports: {folder}/course/exports/")
     return markers

@@ -3,11 +3,10 @@ one handin's machine time goes.
 
     python bench/grading.py [--sizes 1 50 200] [--jobs 1 2] [--quick] [--mix] [--budget MIN]
     python bench/grading.py --runs 1x1 1x2 50x1 50x2 200x2     # explicit (N x jobs) runs
-    python bench/grading.py --runs 50x2 --fix norfc blas1      # a run with fixes applied
 
 Runs: for each (size N, jobs), N handins (copies of the reference solution's zip, or with
 --mix a cycle of reference, stubs and two tests/mistakes.py variants) are graded by
-`autograder.grade.grade` into a fresh course directory. Wall time is the whole call; machine
+`autograder.grading.grade.grade` into a fresh course directory. Wall time is the whole call; machine
 time is user+sys CPU of this process and all its children (getrusage SELF + CHILDREN), plus
 the sandboxed kernels, which getrusage misses (see Meter).
 
@@ -43,10 +42,9 @@ sys.path.insert(0, str(ROOT / "tests"))              # mistakes.py, for --mix
 from autograder import samples  # noqa: E402
 from autograder.course import nbgrader_cli, release  # noqa: E402
 from autograder.course.paths import REFERENCE  # noqa: E402
-from autograder.grading import grade, sandbox  # noqa: E402
-from autograder.parts import ASSIGNMENT  # noqa: E402
+from autograder.grading import exports, grade, gradebook, intake, sandbox  # noqa: E402
+from autograder.parts import ASSIGNMENT, NOTEBOOKS  # noqa: E402
 from autograder.parts.cells import grade_id  # noqa: E402
-from autograder.student import handin  # noqa: E402
 
 TARGET = 1.0                                          # seconds of machine time per handin
 
@@ -145,10 +143,11 @@ def sources(tmp, mix):
     solved = samples.solved_notebooks(bundle / "assignments" / ASSIGNMENT, tmp / "solved")
     out = [(samples.make_handin(tmp / "reference.zip", solved, REFERENCE), 100)]
     if mix:
-        from mistakes import MISTAKES, apply
+        from mistakes import MISTAKES
+        from autograder.samples import apply
         out.append((samples.make_handin(tmp / "stubs.zip", bundle / "assignments" / ASSIGNMENT,
                                      bundle / "mytorch"), 0))
-        for m in MISTAKES[2:4]:             # one point-losing mistake each (97/100, as the tests say)
+        for m in MISTAKES[:2]:             # one point-losing mistake each (97/100, as the tests say)
             out.append((samples.make_handin(tmp / f"{m.name}.zip", solved,
                                          apply(m, REFERENCE, tmp / m.name / "mytorch")), 97))
     return out
@@ -170,8 +169,8 @@ def class_folder(zips, n, folder):
 class Stages:
     """CPU seconds per stage, summed over threads: patches grade's helpers while active."""
 
-    def __init__(self, fixes=()):
-        self.cpu, self.lock, self.fixes = {}, threading.Lock(), fixes
+    def __init__(self):
+        self.cpu, self.lock = {}, threading.Lock()
 
     def add(self, stage, seconds):
         with self.lock:
@@ -186,16 +185,16 @@ class Stages:
                 self.add(name, thread_cpu() - start)
         return wrapper
 
-    def run(self, args, cwd, env=None, stdout=None, stderr=None, **kwargs):
-        """nbgrader_plugins.run, but waited for with wait4: this child's CPU, with its kernels'."""
+    def run(self, args, cwd, env=None, stdout=None, stderr=None, budget=None, **kwargs):
+        """nbgrader_cli.run as production runs it (same argv, own runtime folder), but waited
+        for with wait4: this child's CPU, with its kernels'. The budget is not enforced here."""
         env = {**os.environ, **(env or {})}
         env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-        argv = [sys.executable, "-m", "nbgrader", *args]
-        if "norfc" in self.fixes:           # jsonschema imports it optionally; nbformat needs no IRIs
-            argv[1:3] = ["-c", "import sys; sys.modules['rfc3987_syntax'] = None\n"
-                               "from nbgrader.apps.nbgraderapp import main; main()"]
-        p = subprocess.Popen(argv, cwd=cwd, env=env, stdout=stdout, stderr=stderr, **kwargs)
-        _, status, ru = os.wait4(p.pid, 0)
+        argv = [sys.executable, "-c", nbgrader_cli._NBGRADER_MAIN, *args]
+        with tempfile.TemporaryDirectory(prefix="ag-") as runtime:
+            env["JUPYTER_RUNTIME_DIR"] = runtime
+            p = subprocess.Popen(argv, cwd=cwd, env=env, stdout=stdout, stderr=stderr, **kwargs)
+            _, status, ru = os.wait4(p.pid, 0)
         p.returncode = os.waitstatus_to_exitcode(status)
         name = "nbgrader " + args[0] + (" (redo)" if "--notebook" in args else "")
         self.add(name, ru.ru_utime + ru.ru_stime)
@@ -203,32 +202,25 @@ class Stages:
 
     @contextlib.contextmanager
     def patched(self):
-        names = ["intake", "judge", "store", "write_reports", "export"]
-        saved = {n: getattr(grade, n) for n in names}, nbgrader_plugins.run
-        for n in names:
-            setattr(grade, n, self.timed(n, saved[0][n]))
-        nbgrader_plugins.run = self.run
+        stages = [(grade, "intake"), (grade, "judge"), (grade, "store"), (exports, "write_reports"),
+                  (exports, "export"), (nbgrader_cli, "run")]
+        saved = [(module, name, getattr(module, name)) for module, name in stages]
+        for module, name, f in saved:
+            setattr(module, name, self.run if name == "run" else self.timed(name, f))
         try:
             yield self
         finally:
-            for n, f in saved[0].items():
-                setattr(grade, n, f)
-            nbgrader_plugins.run = saved[1]
+            for module, name, f in saved:
+                setattr(module, name, f)
 
 
-FIXES = {"norfc": "nbgrader started with rfc3987_syntax blocked (its import builds a grammar: ~1 s)",
-         "blas1": "OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1 for nbgrader and the kernels"}
-
-
-def grading_run(zips, n, jobs, tmp, fixes=()):
-    """Grade n handins with `jobs` workers in a fresh course; returns a result row (dict).
-    fixes: names from FIXES, applied from outside autograder/ to measure what they save."""
+def grading_run(zips, n, jobs, tmp):
+    """Grade n handins with `jobs` workers in a fresh course; returns a result row (dict)."""
     work = Path(tempfile.mkdtemp(prefix=f"n{n}_j{jobs}_", dir=tmp))
     expected = class_folder(zips, n, work / "handins")
     before = load()
-    blas = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"} if "blas1" in fixes else {}
-    with Stages(fixes).patched() as stages, environ(blas), Meter() as m:
-        markers = grade.grade(work / "handins", work / "course", jobs=jobs, log=lambda line: None)
+    with Stages().patched() as stages, Meter() as m:
+        markers, _ = grade.grade(work / "handins", work / "course", jobs=jobs, log=lambda line: None)
     stages.cpu["kernels (sampled)"] = m.kernels
     wall, machine = m.wall, m.cpu
     got = {sid: sum(m["scores"].values()) for sid, m in markers.items()}
@@ -352,7 +344,7 @@ def breakdown(zips, tmp, repeats, blas_threads):
     shutil.copytree(course / "autograded" / sid / ASSIGNMENT, folder)
     setup_cpu = setup_wall = 0.0
     per_notebook = []
-    for nb in handin.NOTEBOOKS:
+    for nb in NOTEBOOKS:
         total_cpu, total_wall, cells = run_cells(folder / nb, sandbox.KERNEL_NAME)
         setup = next(c for c in cells if c[0].startswith("setup_"))
         setup_cpu, setup_wall = setup_cpu + setup[1], setup_wall + setup[2]
@@ -378,16 +370,16 @@ def breakdown(zips, tmp, repeats, blas_threads):
                      f"{train[1]:.2f} s CPU, {train[2]:.2f} s wall; notebook {total_cpu:.2f} s CPU, "
                      f"{total_wall:.2f} s wall")
 
-    db_url = grade.default_db(course)
+    db_url = gradebook.default_db(course)
     scores = {}
 
     def judge():
         scores.update(grade.judge(course, sid)[0])
     add("e  grade.judge (this process)", median_of(repeats, judge))
-    add("e  grade.store (gradebook write)", median_of(repeats, lambda: grade.store(db_url, sid, scores)))
+    add("e  grade.store (gradebook write)", median_of(repeats, lambda: gradebook.store(db_url, sid, scores)))
     zip_path = work / "handins" / f"{sid}.zip"
     add("e  grade.intake (unzip, validate, repair)",
-        median_of(repeats, lambda: grade.intake(course, sid, zip_path)))
+        median_of(repeats, lambda: intake.intake(course, sid, zip_path)))
     return rows, notes
 
 
@@ -402,7 +394,6 @@ def report(args, runs, rows, notes, loads):
            f"machine: {os.cpu_count()} cores; bwrap {'yes' if sandbox.bwrap_available() else 'NO'}; "
            f"load average before {loads[0]}, after {loads[1]}; handins: "
            + ("mix of reference, stubs, 2 mistakes" if args.mix else "copies of the reference solution")]
-    out += [f"fix {f}: {FIXES[f]}" for f in args.fix]
     if runs:
         out += ["", "Grading runs (wall = the whole grade.grade call, CPU = user+sys of this process "
                 "and its children)", f"{'N':>4} {'jobs':>4} {'wall s':>8} {'CPU s':>8} {'wall/h':>7} "
@@ -452,9 +443,6 @@ def parse_args(argv):
     p.add_argument("--repeats", type=int, default=3, help="repeats of each breakdown timing (median)")
     p.add_argument("--blas-threads", type=int, default=1,
                    help="also time 3_training with this many BLAS threads (0: skip)")
-    p.add_argument("--fix", nargs="+", default=[], choices=sorted(FIXES),
-                   help="grading runs with a fix applied from outside: " + "; ".join(
-                       f"{k}: {v}" for k, v in FIXES.items()))
     p.add_argument("--budget", type=float, default=0,
                    help="minutes: skip a run that would end later than this, judged from the last run")
     p.add_argument("--no-breakdown", action="store_true")
@@ -482,7 +470,7 @@ def main(argv):
                                f"(from the last run's wall/handin) would pass --budget {args.budget:g} min")
                 print(skipped[-1], flush=True)
                 continue
-            runs.append(grading_run(zips, n, jobs, tmp, args.fix))
+            runs.append(grading_run(zips, n, jobs, tmp))
             # the tables so far, in case the rest is cut off
             print(report(args, runs, [], skipped, (start_load, load())) + "\n", flush=True)
         rows, notes = ([], []) if args.no_breakdown else breakdown(zips, tmp, args.repeats, args.blas_threads)

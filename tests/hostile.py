@@ -16,7 +16,8 @@ class Hostile:
     name: str
     make: object            # (stage folder, output zip path) -> None: write the handin at the path
     score: float            # the exact total it must get
-    says: str = ""          # a regex that the student's problems or report must contain
+    says: str               # a regex that the student's problems and report must match (re.search);
+                            # NOTHING for a handin that loses nothing and must be told nothing
 
 
 def _edit(stage, file, old, new):
@@ -180,14 +181,18 @@ FAKE_SCORE = '''import json, sys
         return dLdA * (self.A ** 2 - 1)'''
 
 
+NOTHING = r"\A\Z"                       # matches only an empty report
+TANH_LOST = r"\[tanh_backward, 3 points\]: FAILED"
+
 HOSTILE = [
-    Hostile("raises_in_answer", raises_in_answer, 95),
-    Hostile("init_fails", init_fails, 100),
-    Hostile("module_fails", module_fails, 25),
-    Hostile("syntax_error", syntax_error, 73),
-    Hostile("infinite_loop", _tanh_backward("while True:\n            pass"), 97),
+    Hostile("raises_in_answer", raises_in_answer, 95, r"\[opt_critical, 5 points\]: FAILED"),
+    Hostile("init_fails", init_fails, 100, NOTHING),
+    Hostile("module_fails", module_fails, 25, r"module\.py failed to import: RuntimeError"),
+    Hostile("syntax_error", syntax_error, 73, r"loss\.py failed to import: SyntaxError"),
+    Hostile("infinite_loop", _tanh_backward("while True:\n            pass"), 97, TANH_LOST),
     # np.zeros maps its pages lazily: the cap, not the machine's RAM, stops it, and fast
-    Hostile("memory_hog", _tanh_backward("hog = []\n        while True:\n            hog.append(np.zeros(10 ** 8))"), 97),
+    Hostile("memory_hog", _tanh_backward("hog = []\n        while True:\n            hog.append(np.zeros(10 ** 8))"), 97,
+            r"MemoryError"),
     Hostile("malformed_notebook", malformed_notebook, 85, "1_optimisation.ipynb is not a readable notebook"),
     Hostile("not_a_zip", not_a_zip, 0, "not a zip file"),
     Hostile("zip_slip", zip_slip, 0, "escapes the handin folder"),
@@ -196,9 +201,9 @@ HOSTILE = [
     Hostile("deleted_test_cell", deleted_test_cell, 100, "linear_forward was deleted"),
     Hostile("edited_test_cell", edited_test_cell, 98, "sigmoid_forward was edited"),
     Hostile("duplicated_test_cell", duplicated_test_cell, 100, "tanh_backward appears 2 times"),
-    Hostile("monkeypatches", monkeypatches, 97),
-    Hostile("reads_hidden_values", _tanh_backward(READS_HIDDEN), 97),
-    Hostile("fake_score", _tanh_backward(FAKE_SCORE), 97),
-    Hostile("sys_exit", _tanh_backward("import sys\n        sys.exit(0)"), 97),
+    Hostile("monkeypatches", monkeypatches, 97, r"wrong sign"),
+    Hostile("reads_hidden_values", _tanh_backward(READS_HIDDEN), 97, r"wrong sign"),
+    Hostile("fake_score", _tanh_backward(FAKE_SCORE), 97, r"wrong sign"),
+    Hostile("sys_exit", _tanh_backward("import sys\n        sys.exit(0)"), 97, TANH_LOST),
     Hostile("os_exit", _tanh_backward("import os\n        os._exit(0)"), 46, "kernel died"),
 ]

@@ -95,7 +95,7 @@ def test_check_names_the_part_and_the_mistake(tmp_path, m):
     differed = check.table(results).split("What differed:")[1]
     named = {p.id for p in parts.PARTS if f"[{p.id}, {p.points} points]: FAILED" in differed}
     assert named == mytorch_parts, differed
-    assert any(__import__("re").search(m.hint, h) for r in results for h in r.hints), report
+    assert any(__import__("re").search(m.hint, h) for r in results for h in r.hints), differed
 
 
 def test_handin_refuses_missing_files(tmp_path):

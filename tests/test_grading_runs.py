@@ -9,6 +9,7 @@ import time
 import pytest
 
 from autograder.grading import grade
+from autograder.grading import gradebook as GB
 from autograder.parts import ASSIGNMENT
 from classroom import hand_in
 from mistakes import MISTAKES
@@ -47,9 +48,9 @@ def test_grading_twice_gives_the_same_gradebook(handins, tmp_path, db_url):
     course = tmp_path / "course"
     quiet = lambda line: None
     grade.grade(handins, course, db_url=db_url, jobs=2, log=quiet)
-    first = gradebook(db_url or grade.default_db(course))
+    first = gradebook(db_url or GB.default_db(course))
     grade.grade(handins, course, db_url=db_url, jobs=2, force=True, log=quiet)
-    second = gradebook(db_url or grade.default_db(course))
+    second = gradebook(db_url or GB.default_db(course))
     assert first == second
     assert totals(first[0]) == EXPECTED and set(first[1].values()) == {1}
 
@@ -78,7 +79,7 @@ def test_a_killed_run_started_again_grades_everyone_exactly_once(handins, tmp_pa
     again = _run(handins, course)
     out, _ = again.communicate(timeout=600)
     assert again.returncode == 0, out
-    grades, submissions = gradebook(grade.default_db(course))
+    grades, submissions = gradebook(GB.default_db(course))
     assert submissions == {sid: 1 for sid in EXPECTED}, out
     assert totals(grades) == EXPECTED, out
     for sid in finished_before:

@@ -33,8 +33,8 @@ def graded(tmp_path_factory):
             samples.make_handin(handins / "honest.zip", stage / "assignments" / ASSIGNMENT, stage / "mytorch")
     before = {p.name: p.read_bytes() for p in handins.iterdir()}
     lines = []
-    markers = grade.grade(handins, tmp / "class" / "course", timeout=30, jobs=2, log=lines.append)
-    return {"markers": markers, "lines": lines, "tmp": tmp, "handins": handins, "before": before}
+    markers, failures = grade.grade(handins, tmp / "class" / "course", timeout=30, jobs=2, log=lines.append)
+    return {"markers": markers, "failures": failures, "lines": lines, "tmp": tmp, "handins": handins, "before": before}
 
 
 def test_an_honest_student_among_them_scores_100(graded):
@@ -46,7 +46,7 @@ def test_hostile_handin_gets_exactly_its_points(graded, h):
     m = graded["markers"][h.name]
     lost = {p: s for p, s in m["scores"].items() if s == 0}
     assert sum(m["scores"].values()) == h.score, f"{h.name}: lost {sorted(lost)}"
-    said = "\n".join(m["problems"] + m["report"])
+    said = "\n".join(m["problems"] + list(m["report"].values()))
     assert re.search(h.says, said), said
 
 

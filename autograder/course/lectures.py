@@ -37,6 +37,7 @@ from pathlib import Path
 import nbformat
 
 from ..parts.cells import is_solution
+from .generated import check_or_write
 from .paths import ROOT, SOLUTIONS
 from .stubs import BEGIN, END
 
@@ -177,17 +178,8 @@ sliders and do the exercises.</p>
 
 
 def main_lectures(args):
-    if args.check:
-        stale = differences()
-        if stale:
-            print("lectures/ differs from what solutions/lectures generates: " + ", ".join(stale)
-                  + "\nrun: python -m autograder lectures", file=sys.stderr)
-            return 1
-        print("lectures/ is up to date with solutions/lectures")
-        return 0
-    generate()
-    print(f"wrote {LECTURES.relative_to(ROOT)}/ from {SOURCES.relative_to(ROOT)}/")
-    return 0
+    return check_or_write(args, f"{LECTURES.relative_to(ROOT)}/", f"{SOURCES.relative_to(ROOT)}/",
+                          differences, generate, "python -m autograder lectures")
 
 
 def main_site(args):

@@ -9,13 +9,13 @@ them) and stay with the autograder, in two files: hidden_inputs.npz (inputs and 
 forward state, which the grading kernel reads) and secret/hidden_expected.npz (the
 expected outputs, which only the grading process reads).
 """
-import sys
 
 import numpy as np
 
 from ..grading import hidden
 from ..parts import PARTS, NB_MYTORCH, visible
 from ..parts.cases import SPECS
+from .generated import check_or_write
 from .paths import reference
 
 
@@ -33,9 +33,10 @@ def build(seed, hidden_cases):
         rng = np.random.default_rng([seed, k])
         target = mt if part.notebook == NB_MYTORCH else ns
         for c, inputs in enumerate(SPECS[part.id].make(rng, hidden_cases)):
-            outputs, state = SPECS[part.id].run(target, inputs, None)
-            if SPECS[part.id].truth:
-                outputs = SPECS[part.id].truth(inputs)
+            if SPECS[part.id].truth:          # the expected values are not the reference's outputs
+                outputs, state = SPECS[part.id].truth(inputs), {}
+            else:
+                outputs, state = SPECS[part.id].run(target, inputs, None)
             for kind, values in [("inputs", inputs), ("expected", outputs), ("state", state)]:
                 for name, value in values.items():
                     arrays[f"{part.id}/{c}/{kind}/{name}"] = np.asarray(value)
@@ -80,19 +81,14 @@ def main(args):
     inputs, expected = split(build(seed, True))
     targets = [(visible.REFS, build(visible.VISIBLE_SEED, False)), (hidden.INPUTS, inputs),
                (hidden.EXPECTED, expected)]
-    if args.check:
-        stale = [p.name for p, arrays in targets if _stale(p, arrays)]
-        if stale:
-            print(f"stale reference values: {', '.join(stale)}; run: python -m autograder references",
-                  file=sys.stderr)
-            return 1
-        print("reference values are up to date")
-        return 0
-    for path, arrays in targets:
-        path.parent.mkdir(exist_ok=True)
-        np.savez_compressed(path, **arrays)
-        print(f"wrote {path.name}: {len(arrays) - 1} arrays")
-    return 0
+
+    def write():
+        for path, arrays in targets:
+            path.parent.mkdir(exist_ok=True)
+            np.savez_compressed(path, **arrays)
+    return check_or_write(args, "the reference values", "solutions/",
+                          lambda: [p.name for p, arrays in targets if _stale(p, arrays)], write,
+                          "python -m autograder references")
 
 
 def add_parser(commands):

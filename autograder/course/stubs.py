@@ -11,10 +11,10 @@ reads. Everything outside the regions is copied unchanged.
 import ast
 import filecmp
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
+from .generated import check_or_write
 from .paths import REFERENCE, ROOT, STUBS
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -111,17 +111,8 @@ def _compare(cmp, rel):
 
 
 def main(args):
-    if args.check:
-        stale = differences()
-        if stale:
-            print("mytorch/ differs from what solutions/mytorch generates: " + ", ".join(stale)
-                  + "\nrun: python -m autograder stubs", file=sys.stderr)
-            return 1
-        print("mytorch/ is up to date with solutions/mytorch")
-        return 0
-    generate()
-    print(f"wrote {STUBS.relative_to(ROOT)}/ from {REFERENCE.relative_to(ROOT)}/")
-    return 0
+    return check_or_write(args, f"{STUBS.relative_to(ROOT)}/", f"{REFERENCE.relative_to(ROOT)}/",
+                          differences, generate, "python -m autograder stubs")
 
 
 def add_parser(commands):

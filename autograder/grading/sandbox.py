@@ -11,6 +11,7 @@
   other student's work, no solutions, no gradebook, no git history, and (in its own PID
   namespace) no other process. Without bwrap only the memory cap applies, and `grade` warns.
 """
+import json
 import os
 import resource
 import shutil
@@ -26,7 +27,6 @@ def kernelspec(folder):
     """Write the kernelspec into folder/kernels/; point JUPYTER_PATH at `folder` to use it."""
     spec = Path(folder) / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
-    import json
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "autograder.grading.sandbox", "-f", "{connection_file}"],
         "display_name": "Python 3 (autograder sandbox)", "language": "python",
@@ -40,7 +40,8 @@ def bwrap_available():
 
 def _readable_roots(connection_file):
     """What the kernel must read: the system, both Python prefixes, its connection file."""
-    roots = {"/usr", "/etc", "/lib", "/lib64", "/bin", "/sbin", sys.prefix, sys.base_prefix}
+    roots = {"/usr", "/etc", "/lib", "/lib64", "/bin", "/sbin", sys.prefix, sys.base_prefix,
+             str(Path(connection_file).resolve())}
     import autograder
     roots |= {str(Path(p).resolve()) for p in sys.path if p and "site-packages" in p}
     roots.add(str(Path(autograder.__file__).resolve().parent))
@@ -54,10 +55,13 @@ def bwrap_argv(connection_file, cwd):
         argv += ["--ro-bind", root, root]
     if SECRET.exists():
         argv += ["--tmpfs", str(SECRET)]
-    # The connection file's folder is this nbgrader run's own runtime folder: the kernel
-    # creates its Unix sockets there (ipc transport, see nbgrader_plugins.config_text).
-    runtime = str(Path(connection_file).resolve().parent)
-    argv += ["--bind", runtime, runtime, "--bind", cwd, cwd, "--chdir", cwd,
+    # With the ipc transport (nbgrader_config.config_text) the kernel creates its Unix sockets
+    # in this nbgrader run's own runtime folder: that folder, and only it, is writable too.
+    connection = json.loads(Path(connection_file).read_text())
+    if connection.get("transport") == "ipc":
+        sockets = str(Path(connection["ip"]).resolve().parent)
+        argv += ["--bind", sockets, sockets]
+    argv += ["--bind", cwd, cwd, "--chdir", cwd,
              "--setenv", "HOME", "/tmp", "--setenv", "IPYTHONDIR", "/tmp/ipython",
              "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "XDG_CACHE_HOME", "/tmp/cache",
              "--unsetenv", "JPY_PARENT_PID"]   # its parent is invisible here: do not poll it
