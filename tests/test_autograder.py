@@ -180,3 +180,57 @@ def test_stored_references_compare_floats_within_a_tolerance_and_the_rest_exactl
     assert not references.same(np.array([1, 2]), np.array([1, 3]))
     assert not references.same(np.array(["saddle"]), np.array(["minimum"]))
     assert not references.same(np.array([1, 2]), np.array([1.0, 2.0]))
+
+
+def _records(tmp_path, part="tanh_forward"):
+    """The records an honest run of `part` writes, in tmp_path."""
+    from autograder.course.paths import reference
+    from autograder.grading import hidden
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    hidden.record(part, reference(), tmp_path)
+    return tmp_path / hidden.RECORDS
+
+
+def test_judging_honest_records_passes(tmp_path):
+    from autograder.grading import hidden
+    _records(tmp_path)
+    assert hidden.judge("tanh_forward", tmp_path).passed
+
+
+@pytest.mark.parametrize("forgery, says", [
+    ("link", "symbolic link"), ("folder_link", "link or not a folder"), ("many_cases", "how many"),
+    ("structured", "not numbers or text"), ("bomb", "unpacks to more than"), ("huge", "larger than"),
+    ("bad_key", "names no case"), ("error_not_text", "not text")])
+def test_forged_records_score_zero_and_say_why(tmp_path, forgery, says):
+    """Records come from a folder the student's code could write: the judge refuses, never crashes."""
+    import io
+    import json
+    import os
+    import zipfile
+    from autograder.grading import hidden
+    records = _records(tmp_path / "s")
+    meta, data = records / "tanh_forward.json", records / "tanh_forward.npz"
+    if forgery == "link":
+        data.unlink()
+        data.symlink_to(hidden.EXPECTED)
+    elif forgery == "folder_link":
+        other = _records(tmp_path / "other")
+        os.rename(records, tmp_path / "s" / "moved")
+        records.symlink_to(other)
+    elif forgery == "many_cases":
+        meta.write_text(json.dumps({"error": "", "warnings": [], "cases": 20_000_000}))
+    elif forgery == "structured":
+        np.savez(data, **{"0/A": np.zeros(3, dtype=[("a", "f8"), ("b", "i4")])})
+    elif forgery == "bomb":
+        buffer = io.BytesIO()
+        np.save(buffer, np.zeros(10 ** 8, dtype=np.uint8))
+        with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("0/A.npy", buffer.getvalue())
+    elif forgery == "huge":
+        data.write_bytes(os.urandom(hidden.MAX_RECORD_BYTES + 1))
+    elif forgery == "bad_key":
+        np.savez(data, **{"x/A": np.zeros(3)})
+    elif forgery == "error_not_text":
+        meta.write_text(json.dumps({"error": {"x": 1}, "warnings": [], "cases": 1}))
+    r = hidden.judge("tanh_forward", tmp_path / "s")
+    assert not r.passed and "refused" in r.error and says in r.error, r.error

@@ -54,23 +54,84 @@ def _storable(v):
         return False
 
 
+MAX_RECORD_BYTES = 16 * 2 ** 20       # a part's outputs are kilobytes; a record is read from a
+MAX_ARRAY_BYTES = 64 * 2 ** 20        # folder the student's code could write: everything is bounded
+
+
+class RecordError(ValueError):
+    """A record that is not what `record` writes: a link, too large, malformed, the wrong kind."""
+
+
+def _read(path):
+    """A regular file's bytes, without following a link and within MAX_RECORD_BYTES."""
+    import errno
+    import os
+    import stat
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        raise RecordError(f"{path.name}: {'a symbolic link' if e.errno == errno.ELOOP else e.strerror}") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise RecordError(f"{path.name} is not a regular file")
+        data = f.read(MAX_RECORD_BYTES + 1)
+    if len(data) > MAX_RECORD_BYTES:
+        raise RecordError(f"{path.name} is larger than {MAX_RECORD_BYTES // 2 ** 20} MB")
+    return data
+
+
+def read_records(part, folder, n_cases):
+    """(outputs per case, error, warnings) that `record` wrote for `part` in `folder`.
+
+    Refuses, with RecordError, anything `record` does not write: a link anywhere, a file over
+    its bound, more cases than the part has, an array that is not plain numbers or text, an
+    array that would unpack to more than MAX_ARRAY_BYTES."""
+    import io
+    import zipfile
+    records = Path(folder) / RECORDS
+    if records.is_symlink() or (records.exists() and not records.is_dir()):
+        raise RecordError(f"{RECORDS} is a link or not a folder")
+    if not records.exists():
+        raise FileNotFoundError(records)
+    meta = json.loads(_read(records / f"{part}.json"))
+    if not isinstance(meta, dict) or type(meta.get("cases")) is not int or not 0 <= meta["cases"] <= n_cases:
+        raise RecordError(f"{part}.json does not say how many of the {n_cases} cases ran")
+    error, caught = meta.get("error", ""), meta.get("warnings", [])
+    if not isinstance(error, str) or not isinstance(caught, list) or not all(isinstance(w, str) for w in caught):
+        raise RecordError(f"{part}.json: error and warnings are not text")
+    data = _read(records / f"{part}.npz")
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        if sum(i.file_size for i in z.infolist()) > MAX_ARRAY_BYTES:
+            raise RecordError(f"{part}.npz unpacks to more than {MAX_ARRAY_BYTES // 2 ** 20} MB")
+    results = [{} for _ in range(meta["cases"])]
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        for key in arrays.files:
+            k, _, name = key.partition("/")
+            if not k.isdigit() or int(k) >= len(results) or not name:
+                raise RecordError(f"{part}.npz: {key!r} names no case")
+            value = arrays[key]
+            if value.dtype.kind not in "biufUS" or value.dtype.fields is not None:
+                raise RecordError(f"{part}.npz: {key} holds {value.dtype}, not numbers or text")
+            results[int(k)][name] = value
+    return results, error[:1000], [w[:300] for w in caught[:20]]
+
+
 def judge(part, folder, cell_error=""):
-    """The PartResult of `part` from the records in `folder` (an autograded notebook's folder).
+    """The PartResult of `part` from the records in `folder` (the kernel's scratch folder).
 
     cell_error: the error its test cell ended with, to explain records that are missing."""
     cases = [dict(c) for c in _cases(part)]
     for case, exp in zip(cases, _refs(EXPECTED)[part]):
         case["expected"] = exp["expected"]
-    meta_path, data_path = Path(folder) / RECORDS / f"{part}.json", Path(folder) / RECORDS / f"{part}.npz"
     try:
-        meta = json.loads(meta_path.read_text())
-        results = [{} for _ in range(int(meta["cases"]))]
-        with np.load(data_path, allow_pickle=False) as data:
-            for key in data.files:
-                k, name = key.split("/", 1)
-                results[int(k)][name] = data[key]
-    except Exception as e:   # missing, deleted or forged records: nothing was computed here
+        results, error, caught = read_records(part, folder, len(cases))
+    except FileNotFoundError:
         why = (f"the test cell stopped: {cell_error[:600]}" if cell_error else
-               f"no usable hidden-test outputs ({type(e).__name__}): the test cell did not finish")
+               "no hidden-test outputs: the test cell did not finish")
         return checker.PartResult(part, False, error=why)
-    return checker.judge(part, cases, results, meta.get("error", ""), meta.get("warnings", []))
+    except Exception as e:   # forged or damaged records: nothing usable was computed here
+        return checker.PartResult(part, False, error=f"its hidden-test outputs were refused ({type(e).__name__}: "
+                                                     f"{str(e)[:300]}): scored zero")
+    return checker.judge(part, cases, results, error, caught)
