@@ -149,6 +149,110 @@ for name, module in list(sys.modules.items()):
     handin.pack(stage, out)
 
 
+# A student who has read the grader's source tries, when their mytorch is imported, everything
+# the sandbox must stop, and writes what happened into probe.json in their working folder (the
+# scratch folder, which the test reads). Each attempt must fail; the handin is otherwise honest.
+PROBE = r"""
+import ctypes, json, os, socket, sys
+def _probe():
+    found = {}
+    def attempt(name, action):
+        try:
+            found[name] = "SUCCEEDED: " + repr(action())[:200]
+        except BaseException as e:
+            found[name] = "failed: " + type(e).__name__
+    import autograder
+    package = os.path.dirname(autograder.__file__)
+    secret = os.path.join(package, "grading", "secret", "hidden_expected.npz")
+    course = os.path.abspath(os.path.join(os.getcwd(), "..", "..", ".."))
+    attempt("read_secret", lambda: open(secret, "rb").read(16))
+    libc = ctypes.CDLL(None, use_errno=True)
+    def umount():
+        if libc.umount2(os.path.join(package, "grading", "secret").encode(), 2) != 0:
+            raise OSError(ctypes.get_errno(), "umount2")
+        return open(secret, "rb").read(16)
+    attempt("umount_secret", umount)
+    def remount():
+        if libc.mount(None, package.encode(), None, 32 | 4096, None) != 0:      # MS_REMOUNT | MS_BIND
+            raise OSError(ctypes.get_errno(), "mount")
+        return "remounted"
+    attempt("remount_rw", remount)
+    attempt("write_package", lambda: open(os.path.join(package, "pwned.pth"), "w").write("import os"))
+    attempt("write_site_packages", lambda: open(os.path.join(
+        [p for p in sys.path if p.endswith("site-packages")][0], "pwned.pth"), "w").write("import os"))
+    attempt("read_gradebook", lambda: open(os.path.join(course, "gradebook.db"), "rb").read(16))
+    attempt("write_course", lambda: open(os.path.join(course, "pwned.txt"), "w").write("x"))
+    attempt("list_course", lambda: [x for x in os.listdir(course) if x == "gradebook.db"][0])
+    attempt("list_other_students", lambda: os.listdir(os.path.join(course, "submitted")))
+    attempt("write_tmp", lambda: open("/tmp/autograder_escaped", "w").write("x"))
+    attempt("read_shadow", lambda: open("/etc/shadow").read(16))
+    attempt("setuid_root", lambda: os.setuid(0))
+    attempt("capabilities", lambda: [l for l in open("/proc/self/status") if l.startswith("CapEff")
+                                     and l.split()[1] != "0000000000000000"][0])
+    attempt("uid_is_root", lambda: [os.getuid()][os.getuid() != 0 and 1])
+    def connect(port):
+        s = socket.create_connection(("127.0.0.1", port), timeout=2)
+        s.close()
+        return port
+    attempt("tcp_loopback", lambda: connect(int(os.environ.get("PROBE_PORT", "5432"))))
+    attempt("tcp_postgres", lambda: connect(5432))
+    attempt("env_credentials", lambda: [k for k, v in os.environ.items()
+                                        if "postgresql://" in v or "PROBE_SECRET" in k or "DB_URL" in k][0])
+    attempt("other_processes", lambda: [p for p in os.listdir("/proc") if p.isdigit() and int(p) > 3][5])
+    attempt("tmp_fill", lambda: open("/tmp/fill", "wb").write(b"x" * (512 * 2 ** 20)))
+    attempt("big_file", lambda: open("big.bin", "wb").write(b"x" * (200 * 2 ** 20)))
+    attempt("symlink_records", lambda: os.symlink(course, ".autograder_records_elsewhere"))
+    with open("probe.json", "w") as f:
+        json.dump(found, f)
+    for name in ("big.bin",):
+        try:
+            os.remove(name)
+        except OSError:
+            pass
+_probe()
+"""
+
+
+def probe(stage, out):
+    init = stage / "mytorch" / "__init__.py"
+    init.write_text(init.read_text() + PROBE)
+    handin.pack(stage, out)
+
+
+def records_link(stage, out):
+    """A notebook cell that makes its records folder a link (to another student's, were any in
+    reach; here to /tmp): the grader must refuse to follow it, for every part recorded there."""
+    def change(cells):
+        for c in cells:
+            if _gid(c) == "answer_critical":
+                c["source"] = ("import os, shutil\n"
+                               "shutil.rmtree('.autograder_records', ignore_errors=True)\n"
+                               "os.symlink('/tmp', '.autograder_records')\n") + "".join(c["source"])
+        return cells
+    _cells(stage, "1_optimisation.ipynb", change)
+    handin.pack(stage, out)
+
+
+def notebook_symlinked_to_gradebook(stage, out):
+    """A zip whose notebook entry is a symbolic link to the course's gradebook."""
+    import stat
+    handin.pack(stage, out)
+    with zipfile.ZipFile(out, "a") as z:
+        info = zipfile.ZipInfo("assignments/hw1/3_training.ipynb")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        z.writestr(info, "../../../gradebook.db")
+
+
+def zip_bomb(stage, out):
+    """3 MB of zip that unpacks to 1 GiB."""
+    handin.pack(stage, out)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as z:
+        with z.open("mytorch/nn/bomb.py", "w") as f:
+            chunk = b"#" * 2 ** 20
+            for _ in range(1024):
+                f.write(chunk)
+
+
 READS_HIDDEN = '''import glob, os, sys
         import numpy as np
         import autograder
@@ -187,7 +291,7 @@ TANH_LOST = r"\[tanh_backward, 3 points\]: FAILED"
 HOSTILE = [
     Hostile("raises_in_answer", raises_in_answer, 95, r"\[opt_critical, 5 points\]: FAILED"),
     Hostile("init_fails", init_fails, 100, NOTHING),
-    Hostile("module_fails", module_fails, 25, r"module\.py failed to import: RuntimeError"),
+    Hostile("module_fails", module_fails, 25, r"RuntimeError( \(at mytorch/nn/module\.py:1\))?: boom at import"),
     Hostile("syntax_error", syntax_error, 73, r"loss\.py failed to import: SyntaxError"),
     Hostile("infinite_loop", _tanh_backward("while True:\n            pass"), 97, TANH_LOST),
     # np.zeros maps its pages lazily: the cap, not the machine's RAM, stops it, and fast
@@ -206,4 +310,9 @@ HOSTILE = [
     Hostile("fake_score", _tanh_backward(FAKE_SCORE), 97, r"wrong sign"),
     Hostile("sys_exit", _tanh_backward("import sys\n        sys.exit(0)"), 97, TANH_LOST),
     Hostile("os_exit", _tanh_backward("import os\n        os._exit(0)"), 46, "kernel died"),
+    Hostile("probe", probe, 100, NOTHING),
+    Hostile("records_link", records_link, 0, r"refused \(RecordError: \.autograder_records is a link"),
+    Hostile("notebook_symlinked_to_gradebook", notebook_symlinked_to_gradebook, 0,
+            r"3_training.ipynb is a link or special file"),
+    Hostile("zip_bomb", zip_bomb, 0, r"bomb.py is larger than"),
 ]

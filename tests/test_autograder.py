@@ -234,3 +234,37 @@ def test_forged_records_score_zero_and_say_why(tmp_path, forgery, says):
         meta.write_text(json.dumps({"error": {"x": 1}, "warnings": [], "cases": 1}))
     r = hidden.judge("tanh_forward", tmp_path / "s")
     assert not r.passed and "refused" in r.error and says in r.error, r.error
+
+
+def test_check_on_a_syntax_error_shows_the_table_and_names_the_file_and_line(tmp_path):
+    """One broken file costs the parts that need it; check still checks the rest (exit 1, no traceback)."""
+    import shutil
+    import subprocess
+    import sys
+    from autograder.course.paths import ROOT
+    shutil.copytree(REFERENCE, tmp_path / "mytorch", ignore=shutil.ignore_patterns("__pycache__"))
+    with open(tmp_path / "mytorch" / "nn" / "loss.py", "a") as f:
+        f.write("\ndef broken(:\n")
+    line = len((tmp_path / "mytorch" / "nn" / "loss.py").read_text().splitlines())
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", "--root", str(tmp_path)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 1 and "Traceback" not in done.stderr + done.stdout, done.stderr
+    assert f"cannot import: mytorch/nn/loss.py failed to import: SyntaxError at mytorch/nn/loss.py:{line}" \
+        in done.stdout
+    rows = {l.split()[0]: l.split()[-1] for l in done.stdout.splitlines() if l.endswith(("pass", "FAIL"))}
+    assert rows["linear_backward"] == "pass" and rows["ce_forward"] == "FAIL", done.stdout
+    assert "the other 25 points, in 1_optimisation, 3_training, are checked by running" in done.stdout
+
+
+def test_an_exception_in_student_code_names_their_file_and_line(tmp_path):
+    from autograder.parts import visible
+    package = tmp_path / "mytorch"
+    import shutil
+    shutil.copytree(REFERENCE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    loss = package / "nn" / "loss.py"
+    text = loss.read_text()
+    old = "return 2 * self.diff / self.diff.size"
+    line = text[:text.index(old)].count("\n") + 1
+    loss.write_text(text.replace(old, "raise RuntimeError('half done')"))
+    r = visible.result("mse_backward", load_package(package, "mt_raises"))
+    assert f"RuntimeError: half done (at mytorch/nn/loss.py:{line})" in r.report(), r.report()

@@ -1,7 +1,9 @@
 """A class of hostile and broken handins graded together: each gets exactly its points, none
 costs another student anything, and the grader says what was wrong and where."""
+import os
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -33,6 +35,7 @@ def graded(tmp_path_factory):
             samples.make_handin(handins / "honest.zip", stage / "assignments" / ASSIGNMENT, stage / "mytorch")
     before = {p.name: p.read_bytes() for p in handins.iterdir()}
     lines = []
+    os.environ["PROBE_SECRET_DB_URL"] = "postgresql://grader:secret@127.0.0.1/gradebook"   # must not reach a kernel
     markers, failures = grade.grade(handins, tmp / "class" / "course", timeout=30, jobs=2, log=lines.append)
     return {"markers": markers, "failures": failures, "lines": lines, "tmp": tmp, "handins": handins, "before": before}
 
@@ -60,3 +63,37 @@ def test_progress_names_every_student_and_their_problems(graded):
 def test_nothing_escapes_and_handins_are_untouched(graded):
     assert not list(graded["tmp"].rglob("escaped_by_zip_slip.py"))
     assert {p.name: p.read_bytes() for p in graded["handins"].iterdir()} == graded["before"]
+
+
+# What the probe handin (hostile.PROBE) must find shut, whoever runs the grader.
+MUST_FAIL = ["read_secret", "umount_secret", "remount_rw", "write_package", "write_site_packages",
+             "read_gradebook", "list_course", "list_other_students", "read_shadow", "setuid_root",
+             "capabilities", "tcp_loopback", "tcp_postgres", "env_credentials", "other_processes",
+             "tmp_fill", "big_file"]
+
+
+def test_the_probe_finds_every_door_shut(graded):
+    import json
+    import os
+    import autograder
+    course = graded["tmp"] / "class" / "course"
+    found = json.loads((course / "scratch" / "probe" / "probe.json").read_text())
+    assert {k: v for k, v in found.items() if k in MUST_FAIL and not v.startswith("failed")} == {}
+    assert set(MUST_FAIL) <= set(found)
+    if os.geteuid() == 0:                            # the kernel ran as nobody, not as root
+        assert found["uid_is_root"].startswith("failed")
+    site = [p for p in __import__("sys").path if p.endswith("site-packages")]
+    escaped = [course / "pwned.txt", Path(autograder.__file__).parent / "pwned.pth", Path("/tmp/autograder_escaped"),
+               *[Path(p) / "pwned.pth" for p in site]]
+    assert [p for p in escaped if p.exists()] == []
+
+
+def test_no_process_is_left_and_the_grader_stayed_small(graded):
+    import resource
+    import subprocess
+    course = str(graded["tmp"] / "class" / "course")
+    left = [line for line in subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+            .splitlines() if course in line]
+    assert left == []
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert peak_mb < 1500, f"the grading process peaked at {peak_mb:.0f} MB"

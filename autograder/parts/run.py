@@ -75,10 +75,21 @@ def outputs(part, target, cases):
         try:
             (out, _), caught = _run_quietly(spec.run, target, case["inputs"], case["state"])
         except Exception as e:   # the student's code raised: this part scores zero
-            return results, f"case {number}: {type(e).__name__}: {str(e)[:300]}", seen
+            return results, f"case {number}: {type(e).__name__}: {str(e)[:300]}{where(e)}", seen
         seen += [w for w in caught if w not in seen]
         results.append(out if isinstance(out, dict) else {})
     return results, "", seen
+
+
+def where(error):
+    """ " (at mytorch/nn/loss.py:54)": the last line of the student's own code that `error` passed
+    through, or "" if it never did (their file is what they can fix, not ours)."""
+    import traceback
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if "mytorch" in Path(f.filename).parts]
+    if not frames:
+        return ""
+    parts = Path(frames[-1].filename).parts
+    return f" (at {'/'.join(parts[len(parts) - parts[::-1].index('mytorch') - 1:])}:{frames[-1].lineno})"
 
 
 def judge(part, cases, results, error="", caught=()):

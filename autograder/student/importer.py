@@ -57,8 +57,11 @@ class Broken:
 
 
 def _describe(path, e):
-    where = f" (line {e.lineno})" if isinstance(e, SyntaxError) and e.lineno else ""
-    return f"{path} failed to import: {type(e).__name__}{where}: {e}"
+    """"mytorch/nn/loss.py failed to import: SyntaxError at mytorch/nn/loss.py:54: ..." """
+    if isinstance(e, SyntaxError) and e.lineno:
+        return f"{path} failed to import: {type(e).__name__} at {path}:{e.lineno}: {e.msg}"
+    from ..parts.run import where
+    return f"{path} failed to import: {type(e).__name__}{where(e)}: {e}"
 
 
 def import_mytorch(path):
