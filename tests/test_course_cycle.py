@@ -10,7 +10,7 @@ import pytest
 
 from autograder.course import release
 from autograder.course.paths import REFERENCE, ROOT
-from autograder.grading import grade, gradebook, hidden
+from autograder.grading import grade, gradebook, hidden, sandbox
 from autograder.parts import ASSIGNMENT, BY_ID, PARTS
 from autograder.parts import run as checker
 from conftest import make_database
@@ -30,7 +30,8 @@ def cycle(tmp_path_factory, request):
     tmp = tmp_path_factory.mktemp("course")
     handins, bundle = hand_in(tmp, MISTAKES)
     before = {p: p.read_bytes() for p in handins.iterdir()}
-    markers, failures = grade.grade(handins, tmp / "course", timeout=60, db_url=db_url, log=lambda line: None)
+    markers, failures = grade.grade(handins, tmp / "course", timeout=60, db_url=db_url, log=lambda line: None,
+                                    unsafe_no_sandbox=not sandbox.bwrap_available())
     assert failures == []
     return {"db_url": db_url or gradebook.default_db(tmp / "course"), "tmp": tmp, "bundle": bundle, "handins": handins, "before": before, "markers": markers,
             "table": {sid: m["scores"] for sid, m in markers.items()}, "course": tmp / "course"}
@@ -112,8 +113,9 @@ def test_grade_on_the_command_line_says_what_it_did_and_exits_0(cycle, tmp_path)
     handins.mkdir()
     for sid in ["reference", "tanh_wrong_sign"]:
         shutil.copy(cycle["handins"] / f"{sid}.zip", handins)
+    unsafe = [] if sandbox.bwrap_available() else ["--unsafe-no-sandbox"]
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(handins), "--course",
-                           str(tmp_path / "course"), "--jobs", "2"], capture_output=True, text=True, cwd=tmp_path)
+                           str(tmp_path / "course"), "--jobs", "2", *unsafe], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {line.split()[0]: line.split()[-1] for line in done.stdout.splitlines() if line.strip()}
     assert rows["reference"] == "100" and rows["tanh_wrong_sign"] == "97", done.stdout

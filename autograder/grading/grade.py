@@ -32,6 +32,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -47,14 +48,28 @@ from .intake import intake, student_ids
 from .nbgrader_config import config_text
 
 
-def nbgrader(course, log, *args, budget=None):
+@dataclass(frozen=True)
+class Kernel:
+    """How a student's kernel runs: per-cell timeout, memory cap, and the sandbox (see sandbox.py)."""
+    timeout: int = 30                  # seconds per cell
+    memory_mb: int = sandbox.MEMORY_MB
+    unsafe_no_sandbox: bool = False    # bubblewrap off: for a machine without it, never for a class
+
+    def environment(self, scratch, seconds):
+        """What nbgrader passes on to sandbox.main for one student (nothing else reaches the kernel)."""
+        return {"AUTOGRADER_SCRATCH": str(scratch), "AUTOGRADER_CPU_SECONDS": str(int(seconds)),
+                "AUTOGRADER_KERNEL_MEMORY_MB": str(self.memory_mb),
+                "AUTOGRADER_SANDBOX": "none" if self.unsafe_no_sandbox else "bwrap"}
+
+
+def nbgrader(course, log, *args, budget=None, env=None):
     """Run one nbgrader command in the course directory, appending its output to `log`.
     `budget`: seconds it may take (see `budget`), after which it is killed."""
     with open(log, "a") as out:
         out.write(f"\n$ nbgrader {' '.join(args)}\n")
         out.flush()
         done = nbgrader_cli.run(args, course, stdout=out, stderr=subprocess.STDOUT,
-                                    env={"JUPYTER_PATH": str(course)}, budget=budget)
+                                env={"JUPYTER_PATH": str(course), **(env or {})}, budget=budget)
         if done.returncode == nbgrader_cli.BUDGET_EXCEEDED:
             out.write(f"\nstopped after {budget:.0f} s, its wall-clock budget\n")
     return done.returncode
@@ -102,19 +117,26 @@ def setup_course(course, timeout=30, db_url=None):
     return course, version
 
 
-def _autograde(course, sid, log, timeout):
+def scratch_folder(course, sid):
+    """Where the student's kernel works and writes its records (sandbox.prepare_scratch)."""
+    return course / "scratch" / sid
+
+
+def _autograde(course, sid, log, kernel):
     """nbgrader autograde for one student; notebooks nbgrader gave up on are redone alone,
     and failing that recorded without execution. Returns problems (list of str)."""
-    out = course / "autograded" / sid / ASSIGNMENT
-    nbgrader(course, log, "autograde", ASSIGNMENT, "--student", sid, "--force",
-             budget=budget(course, timeout, NOTEBOOKS))
+    out, scratch = course / "autograded" / sid / ASSIGNMENT, scratch_folder(course, sid)
+    shutil.rmtree(scratch, ignore_errors=True)            # a fresh copy for every grading
+    limit = budget(course, kernel.timeout, NOTEBOOKS)
+    nbgrader(course, log, "autograde", ASSIGNMENT, "--student", sid, "--force", budget=limit,
+             env=kernel.environment(scratch, limit))
     problems = []
     for nb in NOTEBOOKS:
         if (out / nb).exists():
             continue
-        stem, limit = nb[:-len(".ipynb")], budget(course, timeout, [nb])
+        stem, limit = nb[:-len(".ipynb")], budget(course, kernel.timeout, [nb])
         code = nbgrader(course, log, "autograde", ASSIGNMENT, "--student", sid, "--notebook", stem,
-                        "--force", budget=limit)
+                        "--force", budget=limit, env=kernel.environment(scratch, limit))
         if code == nbgrader_cli.BUDGET_EXCEEDED:
             problems.append(f"{nb}: grading stopped after {limit} s (its wall-clock budget); "
                             f"parts it had not finished score zero")
@@ -145,19 +167,18 @@ def cell_errors(folder):
 def judge(course, sid):
     """{part id: score} from the outputs the hidden tests recorded, and the results. Fails
     closed: a part whose records cannot be judged scores zero and says why."""
-    folder = course / "autograded" / sid / ASSIGNMENT
-    errors = cell_errors(folder)
+    errors = cell_errors(course / "autograded" / sid / ASSIGNMENT)
     results = {}
     for p in PARTS:
         try:
-            results[p.id] = hidden.judge(p.id, folder, errors.get(p.id, ""))
+            results[p.id] = hidden.judge(p.id, scratch_folder(course, sid), errors.get(p.id, ""))
         except Exception as e:
             results[p.id] = PartResult(p.id, False, error=f"its recorded outputs could not be judged "
                                                           f"({type(e).__name__}: {str(e)[:200]}): scored zero")
     return {p.id: (p.points if results[p.id].passed else 0.0) for p in PARTS}, results
 
 
-def grade_one(course, sid, path, version, db_url, force=False, timeout=30):
+def grade_one(course, sid, path, version, db_url, force=False, kernel=Kernel()):
     """Grade one student from start to finish; returns their marker (scores and problems)."""
     marker = course / "graded" / f"{sid}.json"
     files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
@@ -170,7 +191,7 @@ def grade_one(course, sid, path, version, db_url, force=False, timeout=30):
     log.write_text("")
     start = time.perf_counter()
     problems = intake(course, sid, path)
-    problems += _autograde(course, sid, log, timeout)
+    problems += _autograde(course, sid, log, kernel)
     scores, results = judge(course, sid)
     store(db_url, sid, scores)
     done = {"student": sid, "digest": digest, "version": version, "scores": scores,
@@ -200,7 +221,8 @@ class _Lock:
         fcntl.flock(self.file, fcntl.LOCK_UN)
 
 
-def grade(handins, course, timeout=30, db_url=None, jobs=None, force=False, log=print):
+def grade(handins, course, timeout=30, db_url=None, jobs=None, force=False, log=print,
+          memory_mb=sandbox.MEMORY_MB, unsafe_no_sandbox=False):
     """Grade every handin in `handins`; return ({student: marker}, failures).
 
     A marker holds the student's scores (as the gradebook holds them at the end), problems
@@ -209,21 +231,26 @@ def grade(handins, course, timeout=30, db_url=None, jobs=None, force=False, log=
     is not complete."""
     course = Path(course).resolve()
     course.mkdir(parents=True, exist_ok=True)
+    kernel = Kernel(timeout, memory_mb, unsafe_no_sandbox)
+    if unsafe_no_sandbox:
+        log("warning: --unsafe-no-sandbox: student code runs as you, with your files and your network "
+            "in reach (only the limits apply). Never grade a class like this.")
+    elif not sandbox.bwrap_available():
+        raise RuntimeError("bubblewrap (bwrap) is not installed, and student code is only run in its "
+                           "sandbox: install Debian's bubblewrap (apt-get install bubblewrap), or pass "
+                           "--unsafe-no-sandbox on a machine where no one else's work is in reach")
     with _Lock(course):
-        return _grade_locked(handins, course, timeout, db_url, jobs, force, log)
+        return _grade_locked(handins, course, kernel, db_url, jobs, force, log)
 
 
-def _grade_locked(handins, course, timeout, db_url, jobs, force, log):
-    course, version = setup_course(course, timeout, db_url)
+def _grade_locked(handins, course, kernel, db_url, jobs, force, log):
+    course, version = setup_course(course, kernel.timeout, db_url)
     db_url = db_url or gradebook.default_db(course)
-    if not sandbox.bwrap_available():
-        log("warning: bubblewrap (bwrap) is not installed: the grading kernel is only memory-capped, "
-            "and student code could read the hidden expected values. Install Debian's bubblewrap.")
     ids = student_ids(handins)
     jobs = jobs or os.cpu_count() or 1
     markers, failures, start = {}, [], time.perf_counter()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(grade_one, course, sid, path, version, db_url, force, timeout): sid
+        futures = {pool.submit(grade_one, course, sid, path, version, db_url, force, kernel): sid
                    for sid, path in ids.items()}
         for k, future in enumerate(as_completed(futures), start=1):
             sid = futures[future]
@@ -267,7 +294,8 @@ def _not_graded(db_url, sid, why):
 def main(args):
     course = Path(args.course).resolve()
     try:
-        markers, failures = grade(args.handins, course, args.timeout, args.db_url, args.jobs, args.force)
+        markers, failures = grade(args.handins, course, args.timeout, args.db_url, args.jobs, args.force,
+                                  memory_mb=args.memory_mb, unsafe_no_sandbox=args.unsafe_no_sandbox)
     except RuntimeError as e:
         print(f"grade: {e}", file=sys.stderr)
         return 2
@@ -285,6 +313,10 @@ def add_parser(commands):
     p.add_argument("handins", help="folder with <student id>.zip files or <student id>/ folders")
     p.add_argument("--course", default="course", help="nbgrader course directory (default: ./course)")
     p.add_argument("--timeout", type=int, default=30, help="seconds per notebook cell (default 30)")
+    p.add_argument("--memory-mb", type=int, default=sandbox.MEMORY_MB,
+                   help=f"address space of a student's kernel, MB (default {sandbox.MEMORY_MB})")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run student code without bubblewrap (only its limits): never for a class")
     p.add_argument("--jobs", type=int, help="students graded at once (default: the number of cores)")
     p.add_argument("--db-url", help="gradebook URL, e.g. postgresql://user@host/db (default: SQLite)")
     p.add_argument("--force", action="store_true",

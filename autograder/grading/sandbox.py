@@ -1,26 +1,47 @@
-"""The kernel that runs a student's notebook when grading: ipykernel inside limits.
+"""The kernel that runs a student's notebook when grading: ipykernel with nothing to abuse.
 
-    python -m autograder.grading.sandbox -f {connection_file}      (argv of the autograder-sandbox kernelspec)
+    python -m autograder.grading.sandbox -f {connection_file}   (argv of the autograder-sandbox kernelspec)
 
-- Memory: the address space is capped (AUTOGRADER_KERNEL_MEMORY_MB, default 3072), so a
-  loop that eats memory gets a MemoryError in its own cell instead of taking the kernel,
-  the submission and the machine with it.
-- Files: with bubblewrap (Debian's `bubblewrap`), the kernel sees only what it needs:
-  the system and Python installations read-only, the autograder package without its
-  secret/ folder (the hidden expected values), and its own notebook folder writable. No
-  other student's work, no solutions, no gradebook, no git history, and (in its own PID
-  namespace) no other process. Without bwrap only the memory cap applies, and `grade` warns.
+nbgrader starts this in its own folder `autograded/<s>/hw1`. Before the kernel starts:
+
+- **A scratch folder the grader owns.** The folder's regular files are copied (links and
+  special files are not) into the student's scratch folder (`AUTOGRADER_SCRATCH`, set by
+  `grade`), which the kernel sees at nbgrader's path: nothing the student's code writes
+  reaches nbgrader's folders, and the grader reads the hidden tests' records from the scratch
+  folder without following links (`hidden.read_records`).
+- **Limits** (rlimits, inherited by everything the kernel starts): address space
+  (`--memory-mb`, default 3072: a memory hog gets a MemoryError in its own cell), CPU
+  seconds (`AUTOGRADER_CPU_SECONDS`), file size 64 MB, 1024 open files, no core dumps, and
+  256 processes for the sandbox's own uid.
+- **bubblewrap** (Debian's `bubblewrap`; see `bwrap_argv` for what each flag stops): new
+  PID, network (no interface but an unconnected loopback), IPC, UTS and cgroup namespaces;
+  a clean environment; the system and the Python installation read-only; the autograder
+  package without `grading/secret/` (absent, not hidden); /tmp and /dev/shm small tmpfs;
+  only the scratch folder and the kernel's socket folder writable; dies with its parent.
+- **No privileges.** A grader running as root starts the kernel as `AUTOGRADER_SANDBOX_UID`
+  (default 65534, nobody) with every capability dropped (`setpriv`, util-linux); a grader
+  running as an ordinary user gets bubblewrap's user namespace, where the kernel has that
+  user's uid and no capabilities. No new privileges either way (bwrap sets it).
+
+`AUTOGRADER_SANDBOX=none` (what `grade --unsafe-no-sandbox` sets) keeps the scratch folder
+and the limits but drops bubblewrap: for a machine without it, never for a class.
 """
 import json
 import os
 import resource
 import shutil
+import stat
 import sys
+import tempfile
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent     # autograder/grading
-SECRET = PACKAGE / "secret"
+PACKAGE = Path(__file__).resolve().parents[1]     # autograder/
+SECRET = PACKAGE / "grading" / "secret"
 KERNEL_NAME = "autograder-sandbox"
+SANDBOX_UID = int(os.environ.get("AUTOGRADER_SANDBOX_UID", "65534"))
+MEMORY_MB = 3072
+TMPFS_BYTES = 256 * 2 ** 20
+LIMITS = {resource.RLIMIT_FSIZE: 64 * 2 ** 20, resource.RLIMIT_NOFILE: 1024, resource.RLIMIT_CORE: 0}
 
 
 def kernelspec(folder):
@@ -30,7 +51,7 @@ def kernelspec(folder):
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "autograder.grading.sandbox", "-f", "{connection_file}"],
         "display_name": "Python 3 (autograder sandbox)", "language": "python",
-        "interrupt_mode": "message"}, indent=1))    # reaches ipykernel inside the sandbox
+        "interrupt_mode": "message"}, indent=1))    # a signal would reach bwrap, not ipykernel
     return spec
 
 
@@ -38,45 +59,143 @@ def bwrap_available():
     return shutil.which("bwrap") is not None
 
 
+def copy_regular(src, dst):
+    """Copy the regular files and folders under src into dst; links and special files are left out."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for entry in os.scandir(src):
+        mode = entry.stat(follow_symlinks=False).st_mode
+        if stat.S_ISDIR(mode):
+            copy_regular(Path(entry.path), dst / entry.name)
+        elif stat.S_ISREG(mode):
+            shutil.copyfile(entry.path, dst / entry.name, follow_symlinks=False)
+
+
+def _give(path, uid):
+    """chown -R path to uid, without following links (there are none: copy_regular made it)."""
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            os.chown(Path(root) / name, uid, uid, follow_symlinks=False)
+    os.chown(path, uid, uid)
+
+
+def prepare_scratch(cwd, scratch):
+    """The student's scratch folder: on the first kernel, a copy of nbgrader's folder."""
+    if not scratch.exists():
+        copy_regular(cwd, scratch)
+    if os.geteuid() == 0:
+        _give(scratch, SANDBOX_UID)
+    return scratch
+
+
 def _readable_roots(connection_file):
-    """What the kernel must read: the system, both Python prefixes, its connection file."""
+    """What the kernel must read: the system, both Python prefixes, site-packages, its connection file."""
     roots = {"/usr", "/etc", "/lib", "/lib64", "/bin", "/sbin", sys.prefix, sys.base_prefix,
              str(Path(connection_file).resolve())}
-    import autograder
     roots |= {str(Path(p).resolve()) for p in sys.path if p and "site-packages" in p}
-    roots.add(str(Path(autograder.__file__).resolve().parent))
     return sorted(r for r in roots if Path(r).exists())
 
 
-def bwrap_argv(connection_file, cwd):
-    argv = ["bwrap", "--die-with-parent", "--unshare-pid",
-            "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+def _package_entries():
+    """The autograder package's files and folders, without grading/secret: bound one by one,
+    so the secret is absent from the sandbox, not covered by a mount that could be undone."""
+    entries = []
+    for entry in sorted(PACKAGE.iterdir()):
+        if entry.name == "grading":
+            entries += [e for e in sorted(entry.iterdir()) if e != SECRET]
+        elif entry.name != "__pycache__":
+            entries.append(entry)
+    return entries
+
+
+def bwrap_argv(connection_file, cwd, scratch):
+    """bubblewrap's command line for a kernel started in nbgrader's folder `cwd`."""
+    argv = ["bwrap",
+            "--unshare-pid",          # sees and signals no process of the grader or of another student
+            "--unshare-net",          # no network: not the gradebook's database, not another kernel
+            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent",      # killed with nbgrader (a wall-clock budget kills nbgrader)
+            "--new-session",          # cannot push keystrokes into the grader's terminal (TIOCSTI)
+            "--clearenv",             # no credentials from the grader's environment (a db_url, ...)
+            "--dev", "/dev", "--proc", "/proc",
+            "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",       # bounded: RAM
+            "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm"]
+    made = {"/", "/tmp", "/dev", "/proc"}
+
+    def bind(kind, source, target):
+        """--(ro-)bind, after making the target's missing parents traversable (bwrap makes them 0700)."""
+        for parent in reversed(Path(target).parents):
+            if str(parent) not in made and not any(parent.is_relative_to(m) for m in bound):
+                argv.extend(["--perms", "0755", "--dir", str(parent)])
+                made.add(str(parent))
+        argv.extend([kind, str(source), str(target)])
+        bound.append(Path(target))
+
+    bound = []
     for root in _readable_roots(connection_file):
-        argv += ["--ro-bind", root, root]
-    if SECRET.exists():
-        argv += ["--tmpfs", str(SECRET)]
-    # With the ipc transport (nbgrader_config.config_text) the kernel creates its Unix sockets
-    # in this nbgrader run's own runtime folder: that folder, and only it, is writable too.
+        bind("--ro-bind", root, root)
+    for entry in _package_entries():
+        bind("--ro-bind", entry, entry)
+    # The kernel creates its Unix sockets (ipc transport) in this nbgrader run's own folder.
     connection = json.loads(Path(connection_file).read_text())
     if connection.get("transport") == "ipc":
-        sockets = str(Path(connection["ip"]).resolve().parent)
-        argv += ["--bind", sockets, sockets]
-    argv += ["--bind", cwd, cwd, "--chdir", cwd,
-             "--setenv", "HOME", "/tmp", "--setenv", "IPYTHONDIR", "/tmp/ipython",
-             "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "XDG_CACHE_HOME", "/tmp/cache",
-             "--unsetenv", "JPY_PARENT_PID"]   # its parent is invisible here: do not poll it
+        sockets = Path(connection["ip"]).resolve().parent
+        bind("--bind", sockets, sockets)
+    bind("--bind", scratch, cwd)
+    argv += ["--chdir", cwd]
+    for name, value in _environment().items():
+        argv += ["--setenv", name, value]
     return argv
 
 
+def _environment():
+    """All the kernel's environment: nothing of the grader's but the interpreter's path."""
+    return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
+            "IPYTHONDIR": "/tmp/ipython", "MPLCONFIGDIR": "/tmp/matplotlib", "MPLBACKEND": "agg",
+            "XDG_CACHE_HOME": "/tmp/cache", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+
+def _drop_privileges():
+    """When the grader is root: become SANDBOX_UID with no capability, inside the sandbox."""
+    if os.geteuid() != 0:
+        return []
+    return ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups",
+            "--bounding-set=-all", "--inh-caps=-all", "--"]
+
+
+def _set_limits():
+    memory = int(os.environ.get("AUTOGRADER_KERNEL_MEMORY_MB", MEMORY_MB)) * 2 ** 20
+    limits = {**LIMITS, resource.RLIMIT_AS: memory}
+    if os.environ.get("AUTOGRADER_CPU_SECONDS"):
+        limits[resource.RLIMIT_CPU] = int(os.environ["AUTOGRADER_CPU_SECONDS"])
+    if os.geteuid() == 0:            # counts the sandbox uid's processes (root is exempt)
+        limits[resource.RLIMIT_NPROC] = 256
+    for kind, value in limits.items():
+        resource.setrlimit(kind, (value, value))
+
+
 def main(argv):
-    limit = int(os.environ.get("AUTOGRADER_KERNEL_MEMORY_MB", "3072")) * 2 ** 20
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):   # one BLAS thread per kernel:
-        os.environ[name] = "1"                                  # students are graded one per core
     connection_file = argv[argv.index("-f") + 1]
+    cwd = os.getcwd()
+    scratch = Path(os.environ.get("AUTOGRADER_SCRATCH") or tempfile.mkdtemp(prefix="autograder-scratch-"))
+    prepare_scratch(Path(cwd), scratch)
+    mode = os.environ.get("AUTOGRADER_SANDBOX", "bwrap")
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
-    if bwrap_available() and os.environ.get("AUTOGRADER_SANDBOX", "bwrap") == "bwrap":
-        kernel = bwrap_argv(connection_file, os.getcwd()) + ["--"] + kernel
+    if mode == "none":
+        os.chdir(scratch)
+        os.environ.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+        os.environ.pop("JPY_PARENT_PID", None)
+    elif mode == "bwrap" and bwrap_available():
+        if os.geteuid() == 0:        # the kernel, as SANDBOX_UID, must read these and bind there
+            os.chown(connection_file, SANDBOX_UID, SANDBOX_UID)
+            connection = json.loads(Path(connection_file).read_text())
+            if connection.get("transport") == "ipc":
+                os.chown(Path(connection["ip"]).parent, SANDBOX_UID, SANDBOX_UID)
+        kernel = bwrap_argv(connection_file, cwd, scratch) + ["--"] + _drop_privileges() + kernel
+    else:                            # fail closed: no kernel, so nothing is graded unsandboxed
+        sys.exit(f"autograder sandbox: AUTOGRADER_SANDBOX={mode!r} and bubblewrap "
+                 f"{'is' if bwrap_available() else 'is not'} installed: refusing to run student code. "
+                 f"Install Debian's bubblewrap, or grade with --unsafe-no-sandbox.")
+    _set_limits()
     os.execvp(kernel[0], kernel)
 
 
