@@ -3,9 +3,11 @@
 The slow tests execute every lecture twice (solutions and student copy) in one
 module-scoped fixture; they cover whatever notebooks exist in solutions/lectures/.
 """
+import ast
 import re
 
 import nbformat
+import numpy as np
 import pytest
 
 from autograder import lectures
@@ -28,6 +30,21 @@ def where(path, i, cell):
     return f"{path.parent.name}/{path.name}, cell {i} ({first[:60]!r})"
 
 
+def notebook_function(path, name):
+    """The function `name` as a code cell of the notebook at `path` defines it, compiled alone."""
+    for cell in read(path).cells:
+        try:
+            tree = ast.parse(cell.source) if cell.cell_type == "code" else None
+        except SyntaxError:                                  # a cell with IPython magics
+            continue
+        for node in tree.body if tree else []:
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                namespace = {"np": np}
+                exec(compile(ast.Module([node], []), str(path), "exec"), namespace)
+                return namespace[name]
+    raise LookupError(f"{path.name} defines no function {name}")
+
+
 def test_the_lectures_exist_in_reading_order():
     names = [path.name for path in SOURCES]
     assert names == [name for name in NAMES if name in names], f"unexpected or misordered: {names}"
@@ -46,6 +63,16 @@ def test_the_check_notices_a_stale_copy(tmp_path):
     nb.cells[0].source += "\nedited by hand"
     nbformat.write(nb, tmp_path / SOURCES[0].name)
     assert lectures.differences(dst=tmp_path) == [SOURCES[0].name]
+
+
+def test_the_hessian_test_has_no_verdict_on_a_zero_eigenvalue():
+    """Lecture 01's (2.5), its question 3 and the homework: eigenvalues (3, 0) are undetermined."""
+    kind = notebook_function(lectures.SOURCES / NAMES[0], "kind_by_eigenvalues")
+    cases = {(3.0, 0.0): "undetermined", (-2.0, 0.0): "undetermined", (3.0, 1e-12): "undetermined",
+             (3.0, -1.0, 0.0): "saddle", (3.0, -1.0): "saddle", (3.0, 1e-6): "minimum", (-3.0, -1.0): "maximum"}
+    for eigenvalues, expected in cases.items():
+        assert kind(np.diag(eigenvalues)) == expected, f"eigenvalues {eigenvalues}: expected {expected}"
+    assert "1e-9" in (kind.__doc__ or ""), "the docstring should state the tolerance"
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
