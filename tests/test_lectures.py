@@ -75,6 +75,28 @@ def test_the_hessian_test_has_no_verdict_on_a_zero_eigenvalue():
     assert "1e-9" in (kind.__doc__ or ""), "the docstring should state the tolerance"
 
 
+def numbered_equations(path):
+    """The equation numbers X.Y a lecture notebook tags in its Markdown, as \\tag{X.Y}."""
+    return {tag for cell in read(path).cells if cell.cell_type == "markdown"
+            for tag in re.findall(r"\\tag\{(\d+\.\d+)\}", cell.source)}
+
+
+def test_cross_references_name_the_notebook_that_numbers_the_equation():
+    """'eq. X.Y in notebook NN', 'notebook NN, (X.Y)' point at NN's tag; 'derived in' at the first one."""
+    tags = {path.name[:2]: numbered_equations(path) for path in SOURCES}
+    cited = [(r"eq\. (\d+\.\d+),? in notebook (\d\d)", False), (r"notebook (\d\d)(?:'s|,) \((\d+\.\d+)\)", False),
+             (r"eq\. (\d+\.\d+), (?:first )?derived in notebook (\d\d)", True)]
+    for path in SOURCES:
+        text = "\n".join(cell.source for cell in read(path).cells)
+        for pattern, first in cited:
+            for match in re.finditer(pattern, text):
+                eq, nb = match.groups() if match.group(1).count(".") else match.groups()[::-1]
+                assert eq in tags.get(nb, ()), f"{path.name}: {match.group(0)!r}, but notebook {nb} has no ({eq})"
+                if first:
+                    earliest = min(n for n, numbers in tags.items() if eq in numbers)
+                    assert nb == earliest, f"{path.name}: {match.group(0)!r}, but notebook {earliest} derives it first"
+
+
 @pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_no_stored_outputs(path):
     for i, cell in enumerate(read(path).cells):
