@@ -45,6 +45,21 @@ def notebook_function(path, name):
     raise LookupError(f"{path.name} defines no function {name}")
 
 
+def notebook_values(path, *names):
+    """The values the code cells of the notebook at `path` assign to `names` (plain assignments only)."""
+    namespace = {"np": np}
+    for cell in read(path).cells:
+        try:
+            tree = ast.parse(cell.source) if cell.cell_type == "code" else None
+        except SyntaxError:
+            continue
+        for node in tree.body if tree else []:
+            targets = [t for target in getattr(node, "targets", []) for t in ast.walk(target)]
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) in names for t in targets):
+                exec(compile(ast.Module([node], []), str(path), "exec"), namespace)
+    return [namespace[name] for name in names]
+
+
 def test_the_lectures_exist_in_reading_order():
     names = [path.name for path in SOURCES]
     assert names == [name for name in NAMES if name in names], f"unexpected or misordered: {names}"
@@ -73,6 +88,19 @@ def test_the_hessian_test_has_no_verdict_on_a_zero_eigenvalue():
     for eigenvalues, expected in cases.items():
         assert kind(np.diag(eigenvalues)) == expected, f"eigenvalues {eigenvalues}: expected {expected}"
     assert "1e-9" in (kind.__doc__ or ""), "the docstring should state the tolerance"
+
+
+def test_lecture_05_dead_unit_comment_computes_z_from_the_notebooks_input():
+    """Exercise 3's solution comment: z_j of the dead unit, from this notebook's x, w and b1_relu."""
+    path = lectures.SOURCES / NAMES[4]
+    x, w, b1 = notebook_values(path, "x", "w", "b1_relu")
+    cell = next(c for c in read(path).cells if lectures.is_solution(c) and "b1_relu =" in c.source)
+    found = re.search(r"# z_(\d) = (.+?) = (-?[\d.]+) <", cell.source)
+    assert found, f"the comment should show the sum and its value: {cell.source!r}"
+    j, expression, value = int(found.group(1)), found.group(2), float(found.group(3))
+    z = x @ w[1][:, j - 1] + b1[j - 1]
+    assert eval(expression) == pytest.approx(z) and value == pytest.approx(z, abs=5e-3), (
+        f"z_{j} = {z:.4f} for x = {x}; the comment says {found.group(0)!r}")
 
 
 def numbered_equations(path):
