@@ -103,6 +103,16 @@ def test_lecture_05_dead_unit_comment_computes_z_from_the_notebooks_input():
         f"z_{j} = {z:.4f} for x = {x}; the comment says {found.group(0)!r}")
 
 
+def test_lecture_05_says_backprop_costs_about_twice_a_forward_pass_and_measures_it():
+    cells = read(lectures.SOURCES / NAMES[4]).cells
+    text = " ".join(" ".join(cell.source.split()) for cell in cells if cell.cell_type == "markdown")
+    assert "about as much as one forward pass" not in text, "each layer does two products backward, one forward"
+    assert "about 2x" in text
+    timed = [cell.source for cell in cells if cell.cell_type == "code" and "perf_counter" in cell.source]
+    assert timed and "mlp_backward" in timed[0] and "backward / forward" in timed[0], (
+        "a code cell should time forward and backward of an MLP and report their ratio")
+
+
 def numbered_equations(path):
     """The equation numbers X.Y a lecture notebook tags in its Markdown, as \\tag{X.Y}."""
     return {tag for cell in read(path).cells if cell.cell_type == "markdown"
