@@ -5,8 +5,8 @@
 1. `nbgrader generate_assignment hw1` turns solutions/hw1 (nbgrader's source/) into
    assignments/hw1 (its release/): solutions stubbed, hidden tests removed.
 2. The bundle dist/backprop-hw1/ (and .zip) holds the lectures, the assignment, the stub
-   mytorch/, the student's part of the autograder (check, handin, visible tests) and a
-   student README. Everything is copied from an allow-list: instructor files cannot slip in.
+   mytorch/, the student's part of the autograder (check, handin, visible tests), the
+   notation page and a student README. Everything is copied from an allow-list: instructor files cannot slip in.
 """
 import re
 import shutil
@@ -62,6 +62,7 @@ def build_bundle(out):
     (folder / "autograder").mkdir()
     for name in STUDENT_MODULES:
         shutil.copy2(ROOT / "autograder" / name, folder / "autograder" / name)
+    shutil.copy2(ROOT / "NOTATION.md", folder / "NOTATION.md")      # the docstrings and lectures cite it
     shutil.copy2(Path(__file__).with_name("STUDENT_README.md"), folder / "README.md")
     (folder / "requirements.txt").write_text(requirements())
     shutil.make_archive(str(out / BUNDLE), "zip", out, BUNDLE)

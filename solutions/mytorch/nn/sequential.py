@@ -1,4 +1,4 @@
-"""A chain of layers: forward in order, backward in reverse (LECTURE.md section 8)."""
+"""A chain of layers: forward in order, backward in reverse (lectures/05_backprop.ipynb)."""
 from .module import Module
 
 
