@@ -3,9 +3,11 @@
 The slow tests execute every lecture twice (solutions and student copy) in one
 module-scoped fixture; they cover whatever notebooks exist in solutions/lectures/.
 """
+import ast
 import re
 
 import nbformat
+import numpy as np
 import pytest
 
 from autograder.course import lectures
@@ -28,6 +30,36 @@ def where(path, i, cell):
     return f"{path.parent.name}/{path.name}, cell {i} ({first[:60]!r})"
 
 
+def notebook_function(path, name):
+    """The function `name` as a code cell of the notebook at `path` defines it, compiled alone."""
+    for cell in read(path).cells:
+        try:
+            tree = ast.parse(cell.source) if cell.cell_type == "code" else None
+        except SyntaxError:                                  # a cell with IPython magics
+            continue
+        for node in tree.body if tree else []:
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                namespace = {"np": np}
+                exec(compile(ast.Module([node], []), str(path), "exec"), namespace)
+                return namespace[name]
+    raise LookupError(f"{path.name} defines no function {name}")
+
+
+def notebook_values(path, *names):
+    """The values the code cells of the notebook at `path` assign to `names` (plain assignments only)."""
+    namespace = {"np": np}
+    for cell in read(path).cells:
+        try:
+            tree = ast.parse(cell.source) if cell.cell_type == "code" else None
+        except SyntaxError:
+            continue
+        for node in tree.body if tree else []:
+            targets = [t for target in getattr(node, "targets", []) for t in ast.walk(target)]
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) in names for t in targets):
+                exec(compile(ast.Module([node], []), str(path), "exec"), namespace)
+    return [namespace[name] for name in names]
+
+
 def test_the_lectures_exist_in_reading_order():
     names = [path.name for path in SOURCES]
     assert names == [name for name in NAMES if name in names], f"unexpected or misordered: {names}"
@@ -46,6 +78,61 @@ def test_the_check_notices_a_stale_copy(tmp_path):
     nb.cells[0].source += "\nedited by hand"
     nbformat.write(nb, tmp_path / SOURCES[0].name)
     assert lectures.differences(dst=tmp_path) == [SOURCES[0].name]
+
+
+def test_the_hessian_test_has_no_verdict_on_a_zero_eigenvalue():
+    """Lecture 01's (2.5), its question 3 and the homework: eigenvalues (3, 0) are undetermined."""
+    kind = notebook_function(lectures.SOURCES / NAMES[0], "kind_by_eigenvalues")
+    cases = {(3.0, 0.0): "undetermined", (-2.0, 0.0): "undetermined", (3.0, 1e-12): "undetermined",
+             (3.0, -1.0, 0.0): "saddle", (3.0, -1.0): "saddle", (3.0, 1e-6): "minimum", (-3.0, -1.0): "maximum"}
+    for eigenvalues, expected in cases.items():
+        assert kind(np.diag(eigenvalues)) == expected, f"eigenvalues {eigenvalues}: expected {expected}"
+    assert "1e-9" in (kind.__doc__ or ""), "the docstring should state the tolerance"
+
+
+def test_lecture_05_dead_unit_comment_computes_z_from_the_notebooks_input():
+    """Exercise 3's solution comment: z_j of the dead unit, from this notebook's x, w and b1_relu."""
+    path = lectures.SOURCES / NAMES[4]
+    x, w, b1 = notebook_values(path, "x", "w", "b1_relu")
+    cell = next(c for c in read(path).cells if lectures.is_solution(c) and "b1_relu =" in c.source)
+    found = re.search(r"# z_(\d) = (.+?) = (-?[\d.]+) <", cell.source)
+    assert found, f"the comment should show the sum and its value: {cell.source!r}"
+    j, expression, value = int(found.group(1)), found.group(2), float(found.group(3))
+    z = x @ w[1][:, j - 1] + b1[j - 1]
+    assert eval(expression) == pytest.approx(z) and value == pytest.approx(z, abs=5e-3), (
+        f"z_{j} = {z:.4f} for x = {x}; the comment says {found.group(0)!r}")
+
+
+def test_lecture_05_says_backprop_costs_about_twice_a_forward_pass_and_measures_it():
+    cells = read(lectures.SOURCES / NAMES[4]).cells
+    text = " ".join(" ".join(cell.source.split()) for cell in cells if cell.cell_type == "markdown")
+    assert "about as much as one forward pass" not in text, "each layer does two products backward, one forward"
+    assert "about 2x" in text
+    timed = [cell.source for cell in cells if cell.cell_type == "code" and "perf_counter" in cell.source]
+    assert timed and "mlp_backward" in timed[0] and "backward / forward" in timed[0], (
+        "a code cell should time forward and backward of an MLP and report their ratio")
+
+
+def numbered_equations(path):
+    """The equation numbers X.Y a lecture notebook tags in its Markdown, as \\tag{X.Y}."""
+    return {tag for cell in read(path).cells if cell.cell_type == "markdown"
+            for tag in re.findall(r"\\tag\{(\d+\.\d+)\}", cell.source)}
+
+
+def test_cross_references_name_the_notebook_that_numbers_the_equation():
+    """'eq. X.Y in notebook NN', 'notebook NN, (X.Y)' point at NN's tag; 'derived in' at the first one."""
+    tags = {path.name[:2]: numbered_equations(path) for path in SOURCES}
+    cited = [(r"eq\. (\d+\.\d+),? in notebook (\d\d)", False), (r"notebook (\d\d)(?:'s|,) \((\d+\.\d+)\)", False),
+             (r"eq\. (\d+\.\d+), (?:first )?derived in notebook (\d\d)", True)]
+    for path in SOURCES:
+        text = "\n".join(cell.source for cell in read(path).cells)
+        for pattern, first in cited:
+            for match in re.finditer(pattern, text):
+                eq, nb = match.groups() if match.group(1).count(".") else match.groups()[::-1]
+                assert eq in tags.get(nb, ()), f"{path.name}: {match.group(0)!r}, but notebook {nb} has no ({eq})"
+                if first:
+                    earliest = min(n for n, numbers in tags.items() if eq in numbers)
+                    assert nb == earliest, f"{path.name}: {match.group(0)!r}, but notebook {earliest} derives it first"
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: f"{p.parent.name}/{p.name}")

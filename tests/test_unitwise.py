@@ -1,4 +1,4 @@
-"""unitwise (LECTURE.md section 8, scalar loops) agrees with the vector library, unit by unit."""
+"""unitwise (eqs. 8.1-8.5, scalar loops) agrees with the vector library, unit by unit."""
 import math
 
 import numpy as np

@@ -6,7 +6,8 @@
    assignments/hw1 (its release/): solutions stubbed, hidden tests removed.
 2. The bundle dist/backprop-hw1/ (and .zip) holds the lectures, the assignment, the stub
    mytorch/, the student's part of the autograder (autograder/parts and autograder/student:
-   check, handin, visible tests) and a student README. Instructor folders are never copied.
+   check, handin, visible tests), the notation page and a student README. Instructor folders
+   are never copied.
 """
 import re
 import shutil
@@ -65,6 +66,7 @@ def build_bundle(out):
             _copytree(source, folder / "autograder" / name)
         else:
             shutil.copy2(source, folder / "autograder" / name)
+    shutil.copy2(ROOT / "NOTATION.md", folder / "NOTATION.md")      # the docstrings and lectures cite it
     shutil.copy2(Path(__file__).with_name("STUDENT_README.md"), folder / "README.md")
     (folder / "requirements.txt").write_text(requirements())
     shutil.make_archive(str(out / BUNDLE), "zip", out, BUNDLE)

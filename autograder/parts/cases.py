@@ -273,7 +273,7 @@ def _run_sequential_backward(mt, x, state):
     return {"dLdX": _sequential(mt, x).backward(x["dLdY"].copy())}, {}
 
 
-# ---- unit by unit (LECTURE.md section 8) ----------------------------------------------------
+# ---- unit by unit (eqs. 8.1-8.5, lectures/05_backprop.ipynb) ----------------------------------
 ACTIVATION_NAMES = np.array(["identity", "sigmoid", "tanh", "relu"])
 
 
@@ -331,7 +331,7 @@ def _run_unitwise_backward(mt, x, state):
     return {"dw": _flat(dw), "db": _flat(db), "dy0": np.array(dy0, dtype=float)}, cached
 
 
-# ---- notebook 1: optimisation (LECTURE.md section 2) ----------------------------------------
+# ---- notebook 1: optimisation (eqs. 2.1-2.6, lectures/01_risk_and_minimisation.ipynb) -------
 def _make_critical(rng, hidden):
     polys = 4 if hidden else 1
     return [{"coeffs": np.round(rng.uniform(-3, 3, 5 if k % 2 else 4), 2)} for k in range(polys)] \

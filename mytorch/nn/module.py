@@ -1,6 +1,6 @@
 """What every layer and loss shares: a parameter list, input checks, a repr.
 
-The scaling rule of the whole package, stated once (LECTURE.md sections 6 and 10):
+The scaling rule of the whole package, stated once (eq. 6.2 and NOTATION.md, "Where the 1/T goes"):
 layers never divide by the batch size N. Only a loss's mean reduction does, so
 every gradient that reaches a layer already carries the 1/N of the mean.
 """

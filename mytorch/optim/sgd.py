@@ -1,14 +1,14 @@
-"""Stochastic gradient descent with momentum (LECTURE.md sections 2 and 6)."""
+"""Stochastic gradient descent with momentum (eqs. 6.1 and 6.3, lectures/04_gd_and_chain_rule.ipynb)."""
 import numpy as np
 
 
 class SGD:
-    r"""w <- w - lr * v,  v <- momentum * v + dL/dw   (torch.optim.SGD's momentum).
+    r"""v <- momentum * v + dL/dw,  then  w <- w - lr * v   (eq. 6.3; torch.optim.SGD's momentum).
 
     With momentum 0 this is the slides' update w <- w - eta dLoss/dw (eq. 6.1). With
     momentum mu, torch's rule: the first step sets v = g, later steps v = mu v + g.
     params: the model's `parameters()`; each has `.data` (updated in place) and `.grad`.
-    Derived in lectures/04_gd_and_chain_rule.ipynb.
+    Derived in lectures/04_gd_and_chain_rule.ipynb (section 6.4 for momentum).
     """
 
     def __init__(self, params, lr, momentum=0.0):

@@ -1,4 +1,4 @@
-r"""Backpropagation one unit at a time, exactly as LECTURE.md section 8 writes it.
+r"""Backpropagation one unit at a time, exactly as lectures/05_backprop.ipynb writes it (eqs. 8.1-8.5).
 
 Scalars and loops only: the bridge from the slides to the matrix form of
 `mytorch.nn`. Layers are numbered as on the slides, k = 1..N, with layer 0 the

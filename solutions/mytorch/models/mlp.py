@@ -1,4 +1,8 @@
-"""A multi-layer perceptron built from the sizes of its layers (LECTURE.md section 3)."""
+"""A multi-layer perceptron built from the sizes of its layers.
+
+Each Linear and activation computes eqs. 3.1-3.2 (lectures/02_network_and_activations.ipynb)
+for a batch of rows.
+"""
 from .. import nn
 
 

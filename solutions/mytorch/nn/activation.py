@@ -1,4 +1,4 @@
-"""Activations A = f(Z) and their backward passes (LECTURE.md sections 3, 8 and 9).
+"""Activations A = f(Z) and their backward passes (eqs. 3.3, 8.6-8.8, 9.1-9.2; symbols in NOTATION.md).
 
 Scalar activations act element by element, so their Jacobian is diagonal and
 backward is a product (eq. 10.5): dL/dZ = dL/dA * f'(Z), with f'(Z) written from
@@ -100,7 +100,7 @@ class ReLU(Activation):
     r"""A = max(Z, 0) (eq. 3.3); dL/dZ = dL/dA * [Z > 0] (eq. 8.8).
 
     At Z = 0 ReLU has no derivative; we use the subgradient 0, as torch does
-    (LECTURE.md section 9, assumption 3). Shapes: Z, A, dLdA, dLdZ all alike.
+    (lectures/06_vector_form.ipynb, assumption 3). Shapes: Z, A, dLdA, dLdZ all alike.
     Derived in lectures/02_network_and_activations.ipynb.
     """
 
@@ -121,7 +121,7 @@ class ReLU(Activation):
 
 
 class Softmax(Activation):
-    r"""Softmax over the last axis, a vector activation (LECTURE.md sections 3 and 9).
+    r"""Softmax over the last axis, a vector activation (eqs. 3.4, 9.1 and 9.2).
 
     Forward, per row:   a_i = exp(z_i) / sum_j exp(z_j)                     (eq. 3.4)
     Backward, per row:  dL/dz_i = sum_j dL/da_j * da_j/dz_i                  (eq. 9.1)

@@ -1,4 +1,4 @@
-"""The affine layer Z = A W^T + 1 b^T (LECTURE.md section 10)."""
+"""The affine layer Z = A W^T + 1 b^T (eq. 10.1, lectures/06_vector_form.ipynb)."""
 import numpy as np
 
 from .module import Module, Parameter

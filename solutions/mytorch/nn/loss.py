@@ -1,9 +1,11 @@
-"""Losses: the mean over a batch of the slides' divergences (LECTURE.md sections 1, 5 and 6).
+"""Losses: the mean over a batch of the slides' divergences (eqs. 1.2, 5.1-5.8, 6.2).
+
+Here Y is the target, the slides' d; the slides' output Y is A (NOTATION.md).
 
 Each class has the definition, mean reduction and target formats of the torch.nn
 class of the same name. `forward(A, Y)` returns the loss as a Python float and
 stores what `backward()` needs; `backward()` returns dL/dA, the same shape as A.
-The mean's 1/N (section 6) lives here and only here: layers never divide by N.
+The mean's 1/N (eq. 6.2) lives here and only here: layers never divide by N.
 """
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""A chain of layers: forward in order, backward in reverse (LECTURE.md section 8)."""
+"""A chain of layers: forward in order, backward in reverse (lectures/05_backprop.ipynb)."""
 from .module import Module
 
 
@@ -6,9 +6,9 @@ class Sequential(Module):
     r"""Layers applied in order: A_k = layer_k(A_{k-1}), A_0 = X.
 
     backward(dLdY) runs the layers in reverse, each turning the gradient w.r.t.
-    its output into the gradient w.r.t. its input (the chain rule, eq. 7.2), and
-    returns dL/dX. Shapes are those of the first layer's input and the last layer's
-    output. Derived in lectures/05_backprop.ipynb.
+    its output into the gradient w.r.t. its input (the chain rule, eq. 7.1,
+    lectures/04_gd_and_chain_rule.ipynb), and returns dL/dX. Shapes are those of the
+    first layer's input and the last layer's output. Derived in lectures/05_backprop.ipynb.
     """
 
     def __init__(self, *layers):

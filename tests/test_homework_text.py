@@ -1,0 +1,16 @@
+"""What the homework notebooks tell students, in the source and in the released copy."""
+import nbformat
+import pytest
+
+from autograder.course.paths import ROOT
+
+TRAINING = ["solutions/hw1/3_training.ipynb", "assignments/hw1/3_training.ipynb"]
+
+
+@pytest.mark.parametrize("name", TRAINING)
+def test_training_curve_blames_its_dips_on_minibatch_noise(name):
+    """With batches of 32, the epoch-to-epoch dips come first from the noise of minibatch gradients."""
+    cells = nbformat.read(ROOT / name, as_version=4).cells
+    text = next(" ".join(c.source.split()) for c in cells if c.source.startswith("## The training curve"))
+    assert "minibatch noise" in text, f"{name}: the training curve's text should name minibatch noise"
+    assert "oscillation of a too-large step" not in text, f"{name}: the dips are not full-batch oscillation"
