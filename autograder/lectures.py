@@ -6,8 +6,9 @@ solutions/lectures/NN_name.ipynb, in this form:
   shows both), then what the notebook covers and which slides;
 - an exercise is a code cell with nbgrader metadata `solution: true` (and a `grade_id`)
   whose answer sits between `### BEGIN SOLUTION` and `### END SOLUTION`, followed by a
-  code cell tagged `self-check` that asserts the answer; no other cell may use an
-  exercise's result;
+  code cell tagged `self-check` that asserts the answer inside
+  `with self_check("Try 1.1"):` (lecturekit), named as the exercise's heading names it;
+  no other cell may use an exercise's result, so an unanswered exercise stops nothing;
 - no outputs are stored.
 
     python -m autograder lectures            # write lectures/ (and copy lecturekit.py)
@@ -16,7 +17,10 @@ solutions/lectures/NN_name.ipynb, in this form:
 
 The student copies come from nbgrader's own ClearSolutions and ClearOutput
 preprocessors, the ones `nbgrader generate_assignment` runs: each solution region
-becomes `raise NotImplementedError()` and every output is dropped.
+becomes `# YOUR CODE HERE` + `raise NotImplementedError()` and every output is dropped.
+A region at the top level of a cell keeps only the comment: raising there would stop
+Run All at the first exercise. Its answer is then undefined, and the self-check reports
+"not answered yet" for that as for a stub's NotImplementedError, and reading goes on.
 
 The site shows the solution notebooks, executed, so every figure and every check is
 there; each exercise's solution is folded inside a <details> element ("Solution"), so a
@@ -43,6 +47,7 @@ SOURCES = SOLUTIONS / "lectures"          # the lectures with their solutions (i
 LECTURES = ROOT / "lectures"              # the student copies, generated from SOURCES
 KIT = "lecturekit.py"                     # the helper module every lecture imports
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+TOP_LEVEL_STUB = "raise NotImplementedError()"
 
 
 def sources(folder=SOURCES):
@@ -64,6 +69,9 @@ def student_version(nb):
     nb = nbformat.from_dict(nb)                       # a copy: the caller's stays whole
     for preprocessor in (ClearSolutions(), ClearOutput()):
         nb, _ = preprocessor.preprocess(nb, {})
+    for cell in nb.cells:
+        if is_solution(cell):       # only a stub at the top level is unindented
+            cell.source = "\n".join(line for line in cell.source.split("\n") if line != TOP_LEVEL_STUB)
     return nb
 
 

@@ -70,7 +70,7 @@ def test_no_solution_reaches_the_student_copy(path):
             f"{where(path, i, cell)}: solution regions belong in (and only in) solution cells")
         for region in regions:
             assert region.strip() not in copy.source, f"{where(student, i, copy)} still holds its solution"
-            assert "raise NotImplementedError()" in copy.source, f"{where(student, i, copy)} has no stub"
+            assert "# YOUR CODE HERE" in copy.source, f"{where(student, i, copy)} has no stub"
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
@@ -91,15 +91,20 @@ def test_lecture_shape(path):
     assert r"\tag{" in markdown, f"{path.name}: no numbered equation"
 
 
-def test_play_draws_once_and_redraws_when_a_control_moves(monkeypatch):
-    """lecturekit.play in-process: the static figure, then the live copy follows its slider."""
+def load_kit():
+    """lecturekit, imported from solutions/lectures/ (tests import it in-process)."""
     import importlib.util
-
-    import ipywidgets
-    import matplotlib.pyplot as plt
     spec = importlib.util.spec_from_file_location("lecturekit", lectures.SOURCES / lectures.KIT)
     kit = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(kit)
+    return kit
+
+
+def test_play_draws_once_and_redraws_when_a_control_moves(monkeypatch):
+    """lecturekit.play in-process: the static figure, then the live copy follows its slider."""
+    import ipywidgets
+    import matplotlib.pyplot as plt
+    kit = load_kit()
     monkeypatch.setattr(plt, "show", lambda: plt.close("all"))
     monkeypatch.setattr(kit, "display", lambda widget: None)
     monkeypatch.delenv("LECTUREKIT_HEADLESS", raising=False)
@@ -117,8 +122,29 @@ def test_play_draws_once_and_redraws_when_a_control_moves(monkeypatch):
 
 @pytest.fixture(scope="module")
 def executed():
-    """Every lecture, solutions and student copies, executed once (errors recorded, not raised)."""
-    return dict(zip(ALL, lectures.execute_all(ALL, allow_errors=True)))
+    """Every lecture, solutions and student copies, executed once as Run All does: stopping at
+    the first error (allow_errors=False), which is then stored in place of the notebook."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nbclient.exceptions import CellExecutionError
+
+    def run(path):
+        try:
+            return lectures.execute(path, allow_errors=False)
+        except CellExecutionError as error:
+            return error
+
+    import matplotlib.font_manager  # noqa: F401  as execute_all does, before the kernels start
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(ALL, pool.map(run, ALL)))
+
+
+def ran(path, executed):
+    """The executed notebook at `path`, or a failure naming the cell where Run All stopped."""
+    nb = executed[path]
+    if isinstance(nb, Exception):
+        pytest.fail(f"{path.parent.name}/{path.name}: Run All stops at an error:\n{nb}"[:3000])
+    return nb
 
 
 def problems(path, nb, skip=()):
@@ -139,26 +165,67 @@ def problems(path, nb, skip=()):
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
 def test_solution_notebook_runs_clean(executed, path):
     """Top to bottom with no error and nothing on stderr (a warning is a failure)."""
-    assert not problems(path, executed[path]), "\n".join(problems(path, executed[path]))
+    nb = ran(path, executed)
+    assert not problems(path, nb), "\n".join(problems(path, nb))
+    text = "".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs)
+    assert "not answered yet" not in text, f"{path.name}: a self-check misses the solution's answer"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", STUDENT, ids=lambda p: p.name)
-def test_student_notebook_fails_only_in_its_exercises(executed, path):
-    """Unsolved exercises raise, their self-checks fail, and every other cell still runs."""
-    nb = executed[path]
-    exercise = {i for i, c in enumerate(nb.cells) if lectures.is_solution(c) or lectures.is_self_check(c)}
-    assert not problems(path, nb, skip=exercise), "\n".join(problems(path, nb, skip=exercise))
-    for i, cell in enumerate(nb.cells):
-        if lectures.is_self_check(cell):
-            assert any(out.output_type == "error" for out in cell.outputs), (
-                f"{where(path, i, cell)} passes on an unsolved exercise: it checks nothing")
+def test_student_notebook_runs_all_past_its_unanswered_exercises(executed, path):
+    """Run All reaches the last cell: every figure and widget is drawn, and each self-check
+    says its exercise is not answered yet instead of raising."""
+    nb = ran(path, executed)
+    assert not problems(path, nb), "\n".join(problems(path, nb))
+    code = [(i, cell) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    assert all(cell.execution_count is not None for _, cell in code), f"{path.name}: not every cell ran"
+    for i, cell in code:
+        said = sum(out.get("text", "").count("not answered yet") for out in cell.outputs)
+        assert said == lectures.is_self_check(cell), (
+            f"{where(path, i, cell)} says 'not answered yet' {said} times; only a self-check should, once")
+
+
+@pytest.mark.slow
+def test_a_wrong_answer_still_fails_its_self_check(tmp_path):
+    """In a student copy: a wrong answer and a mistake inside the reader's own function both
+    raise in their self-checks; only an exercise left alone is 'not answered yet'."""
+    name = "02_network_and_activations.ipynb"
+    lectures.generate(dst=tmp_path)
+    nb = read(tmp_path / name)
+    exercises = [i for i, cell in enumerate(nb.cells) if lectures.is_solution(cell)]
+    stub = "    raise NotImplementedError()"
+    answers = ["    return 0                     # wrong: there are parameters",
+               "    return sigmod(z)             # a typo inside the reader's own function"]
+    for i, answer in zip(exercises, answers):
+        assert stub in nb.cells[i].source
+        nb.cells[i].source = nb.cells[i].source.replace(stub, answer)
+    nbformat.write(nb, tmp_path / name)
+    nb = lectures.execute(tmp_path / name, allow_errors=True)
+    checks = [nb.cells[i + 1] for i in exercises]
+    errors = [[out.ename for out in cell.outputs if out.output_type == "error"] for cell in checks]
+    assert errors == [["AssertionError"], ["NameError"], []], f"errors of the three self-checks: {errors}"
+    last = "".join(out.get("text", "") for out in checks[2].outputs)
+    assert "Try 2.3: not answered yet" in last, f"the unanswered exercise's self-check says {last!r}"
+
+
+def test_self_check_reports_a_missing_answer_and_raises_a_wrong_one(capsys):
+    """lecturekit.self_check in-process, for an answer written at a cell's top level."""
+    kit = load_kit()
+    cell = compile('with self_check("Try 9.9"):\n    assert eta_max < 0.5, "too large"\n', "<cell>", "exec")
+    exec(cell, {"self_check": kit.self_check})
+    assert capsys.readouterr().out.startswith("Try 9.9: not answered yet — `eta_max` is not defined")
+    with pytest.raises(AssertionError, match="too large"):
+        exec(cell, {"self_check": kit.self_check, "eta_max": 1.0})
+    reader = compile('def f():\n    return undefined\nwith self_check("Try 9.9"):\n    f()\n', "<cell>", "exec")
+    with pytest.raises(NameError):          # a name missing inside the reader's own code is their mistake
+        exec(reader, {"self_check": kit.self_check})
 
 
 @pytest.mark.slow
 def test_site_has_an_index_and_a_page_per_lecture(executed, tmp_path, monkeypatch):
     """`python -m autograder site`, with execution reused from the fixture."""
-    monkeypatch.setattr(lectures, "execute_all", lambda paths, allow_errors=False: [executed[p] for p in paths])
+    monkeypatch.setattr(lectures, "execute_all", lambda paths, allow_errors=False: [ran(p, executed) for p in paths])
     assert main(["site", "--out", str(tmp_path)]) == 0
     index = (tmp_path / "index.html").read_text()
     for path in SOURCES:

@@ -37,6 +37,41 @@ def play(draw, **controls):
         display(widgets.interactive(show, **controls))
 
 
+class self_check:
+    """`with self_check("Try 1.1"):` around an exercise's self-check cell.
+
+    An exercise not answered yet is reported in one line instead of raised, so that
+    Run All goes on to the figures and widgets below: in the student copy a stubbed
+    function raises NotImplementedError, and an answer written at the top level of the
+    exercise cell is simply not defined (a NameError raised by the check cell itself,
+    not inside the reader's code). Any other failure, a wrong answer, is raised as is.
+    """
+
+    def __init__(self, exercise):
+        self.exercise = exercise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, tb):
+        if isinstance(error, NotImplementedError):
+            missing = f"`{tb_function(tb)}` still raises NotImplementedError"
+        elif isinstance(error, NameError) and tb is not None and tb.tb_next is None:
+            missing = f"`{error.name}` is not defined"
+        else:
+            return False
+        print(f"{self.exercise}: not answered yet — {missing}; write your answer in the "
+              f"exercise cell above, run it, then run this cell again")
+        return True
+
+
+def tb_function(tb):
+    """The name of the function a traceback ends in (where the exception was raised)."""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_name
+
+
 def numeric_derivative(f, x, h=1e-6):
     """Central difference (f(x + h) - f(x - h)) / 2h, element by element for arrays x.
 
