@@ -101,23 +101,48 @@ def load_kit():
 
 
 def test_play_draws_once_and_redraws_when_a_control_moves(monkeypatch):
-    """lecturekit.play in-process: the static figure, then the live copy follows its slider."""
+    """lecturekit.play in-process: with a reader, the live figure only, following its slider;
+    headless, the static figure only. Either way the figure is drawn once."""
     import ipywidgets
     import matplotlib.pyplot as plt
     kit = load_kit()
     monkeypatch.setattr(plt, "show", lambda: plt.close("all"))
-    monkeypatch.setattr(kit, "display", lambda widget: None)
+    shown = []
+    monkeypatch.setattr(kit, "display", shown.append)
     monkeypatch.delenv("LECTUREKIT_HEADLESS", raising=False)
     calls = []
     eta = ipywidgets.FloatSlider(value=0.1, min=0, max=1)
     kit.play(lambda eta: calls.append(eta) or plt.figure(), eta=eta)
-    assert calls[0] == 0.1 and len(calls) == 2, f"static draw, then the live copy's first draw: {calls}"
+    assert calls == [0.1], f"with a reader, one draw (the live figure's): {calls}"
+    assert len(shown) == 1 and isinstance(shown[0], ipywidgets.interactive), f"displayed: {shown}"
     eta.value = 0.7
-    assert calls[-1] == 0.7, f"moving the slider should redraw with 0.7: {calls}"
+    assert calls == [0.1, 0.7], f"moving the slider should redraw with 0.7: {calls}"
     monkeypatch.setenv("LECTUREKIT_HEADLESS", "1")
     calls.clear()
+    shown.clear()
     kit.play(lambda eta: calls.append(eta) or plt.figure(), eta=eta)
-    assert calls == [0.7], f"headless: the static figure only: {calls}"
+    assert calls == [0.7] and not shown, f"headless: the static figure only: {calls}, {shown}"
+
+
+@pytest.mark.slow
+def test_a_widget_shows_its_figure_once_in_a_live_kernel(tmp_path):
+    """A kernel without LECTUREKIT_HEADLESS, as a reader's: each play() cell's outputs hold
+    the widget and no static figure beside it."""
+    import os
+
+    from nbclient import NotebookClient
+    lectures.generate(dst=tmp_path)
+    path = tmp_path / "03_divergences.ipynb"
+    nb = read(path)
+    env = {k: v for k, v in os.environ.items() if k != "LECTUREKIT_HEADLESS"}
+    NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+                   ).execute(env=env)
+    widgets = [cell for cell in nb.cells if cell.cell_type == "code" and "play(" in cell.source]
+    assert widgets
+    for cell in widgets:
+        kinds = [k for out in cell.outputs for k in out.get("data", {})]
+        assert lectures.WIDGET_VIEW in kinds and "image/png" not in kinds, (
+            f"a play() cell should show the widget only (its figure lives inside it): {kinds}")
 
 
 @pytest.fixture(scope="module")

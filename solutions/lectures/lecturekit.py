@@ -15,15 +15,14 @@ from IPython.display import display
 
 
 def play(draw, **controls):
-    """Draw `draw(**defaults)` once as a static figure, then attach live widgets.
+    """Draw `draw(**defaults)` with live widgets, or once as a static figure without a reader.
 
-    `controls` are ipywidgets (e.g. FloatSlider); `draw` makes a figure and does
-    not show it. The static figure stays in the notebook when it is executed
-    without a reader (tests, the HTML site); with a kernel, moving a control
-    redraws the interactive copy below it. Executors with no reader set the
-    environment variable LECTUREKIT_HEADLESS, and then no live copy is made:
-    nbclient sometimes deadlocks on the messages of a widget's output area
-    (jupyter/nbclient#312), and nobody would move its sliders anyway.
+    `controls` are ipywidgets (e.g. FloatSlider); `draw` makes a figure and does not
+    show it. In a kernel with a reader, the figure sits under its controls and moving
+    one redraws it; nothing else is drawn, so the figure shows once. Executors with no
+    reader (tests, the HTML site) set the environment variable LECTUREKIT_HEADLESS and
+    get the static figure only: a saved page cannot run a widget, and nbclient sometimes
+    deadlocks on the messages of a widget's output area (jupyter/nbclient#312).
     """
     import ipywidgets as widgets
 
@@ -32,9 +31,10 @@ def play(draw, **controls):
         plt.show()          # inside the widget's output area; ipywidgets' own flush misses
                             # the inline backend under the name matplotlib >= 3.9 reports
 
-    show(**{name: w.value for name, w in controls.items()})
-    if not os.environ.get("LECTUREKIT_HEADLESS"):
-        display(widgets.interactive(show, **controls))
+    if os.environ.get("LECTUREKIT_HEADLESS"):
+        show(**{name: w.value for name, w in controls.items()})
+    else:
+        display(widgets.interactive(show, **controls))      # draws the defaults at once
 
 
 class self_check:
