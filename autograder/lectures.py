@@ -9,7 +9,8 @@ solutions/lectures/NN_name.ipynb, in this form:
   code cell tagged `self-check` that asserts the answer inside
   `with self_check("Try 1.1"):` (lecturekit), named as the exercise's heading names it;
   no other cell may use an exercise's result, so an unanswered exercise stops nothing;
-- no outputs are stored.
+- no outputs are stored; the metadata are KERNELSPEC and LANGUAGE_INFO, as JupyterLab
+  writes them, so that a notebook does not open as modified (the copies get them anyway).
 
     python -m autograder lectures            # write lectures/ (and copy lecturekit.py)
     python -m autograder lectures --check    # exit 1 if the committed lectures/ are stale
@@ -48,6 +49,14 @@ LECTURES = ROOT / "lectures"              # the student copies, generated from S
 KIT = "lecturekit.py"                     # the helper module every lecture imports
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 TOP_LEVEL_STUB = "raise NotImplementedError()"
+# What JupyterLab writes into a notebook's metadata once its kernel has started: the kernel's
+# spec and the language_info of its kernel_info reply. A notebook holding anything else opens
+# as modified before the reader did anything. The version is the course's Python (CI's); on
+# another Python the version alone still differs, which no file can avoid.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+                 "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+                 "pygments_lexer": "ipython3", "version": "3.11.7"}
 
 
 def sources(folder=SOURCES):
@@ -72,6 +81,7 @@ def student_version(nb):
     for cell in nb.cells:
         if is_solution(cell):       # only a stub at the top level is unindented
             cell.source = "\n".join(line for line in cell.source.split("\n") if line != TOP_LEVEL_STUB)
+    nb.metadata.update(kernelspec=dict(KERNELSPEC), language_info=dict(LANGUAGE_INFO))
     return nb
 
 

@@ -265,3 +265,31 @@ def test_site_has_an_index_and_a_page_per_lecture(executed, tmp_path, monkeypatc
         assert html.count("<details><summary>Solution") == solutions, f"{page}: solutions not folded"
         assert "BEGIN SOLUTION" not in html, f"{page}: shows nbgrader's markers"
         assert lectures.WIDGET_VIEW not in html, f"{page}: a widget no browser can run without a kernel"
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(lectures.ROOT)))
+def test_jupyter_would_save_the_notebook_byte_for_byte(path):
+    """Jupyter's contents manager writes a notebook with nbformat.write(nb, f, NO_CONVERT);
+    a file that differs from that (indent, key order, ids, final newline) is rewritten."""
+    import io
+    nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=nbformat.NO_CONVERT)
+    nbformat.validate(nb)
+    saved = io.StringIO()
+    nbformat.write(nb, saved, version=nbformat.NO_CONVERT)
+    assert saved.getvalue() == path.read_text(encoding="utf-8"), f"{path.name}: Jupyter would rewrite it"
+    assert (nb.nbformat, nb.nbformat_minor) == (4, 5) and all("id" in cell for cell in nb.cells)
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(lectures.ROOT)))
+def test_the_notebook_holds_the_metadata_its_kernel_gives_it(path):
+    """JupyterLab sets `kernelspec` and `language_info` from the kernel it starts on opening
+    the notebook, and any change marks the notebook modified. Compared with this machine's
+    kernel, but for the Python version (the reader's may differ)."""
+    from ipykernel.ipkernel import IPythonKernel
+    from jupyter_client.kernelspec import KernelSpecManager
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    meta = read(path).metadata
+    assert meta.get("kernelspec") == {"display_name": spec.display_name, "language": spec.language,
+                                      "name": "python3"}, f"{path.name}: {meta.get('kernelspec')}"
+    kernel = {**IPythonKernel.language_info, "version": lectures.LANGUAGE_INFO["version"]}
+    assert meta.get("language_info") == kernel, f"{path.name}: {meta.get('language_info')}"
