@@ -26,8 +26,11 @@ Run All at the first exercise. Its answer is then undefined, and the self-check 
 The site shows the solution notebooks, executed, so every figure and every check is
 there; each exercise's solution is folded inside a <details> element ("Solution"), so a
 reader tries first. Widgets need a kernel, so the site drops them and keeps the static
-figure `lecturekit.play` draws. Math is typeset in the browser by MathJax, loaded by
-the page from nbconvert's default CDN address; `--mathjax-url` points at a local copy.
+figure `lecturekit.play` draws. Each page is titled with its lecture and links to the
+index and to the previous and next lecture. Math is typeset in the browser by MathJax
+2, copied into the site (mathjax/, from the jupyter-server-mathjax package) so that the
+pages work offline, from file://; `--mathjax-cdn` loads nbconvert's CDN copy instead,
+`--mathjax-url` any other.
 """
 import filecmp
 import html
@@ -145,8 +148,9 @@ def describe(nb):
 
 
 def for_reader(nb):
-    """The executed notebook as the site shows it: solutions folded, widgets dropped."""
+    """The executed notebook as the site shows it: solutions folded, widgets dropped, titled."""
     nb = nbformat.from_dict(nb)
+    nb.metadata["title"] = describe(nb)[0]          # the page's <title>; nbconvert's default is the file name
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
             cell.outputs = [out for out in cell.outputs if WIDGET_VIEW not in out.get("data", {})]
@@ -159,19 +163,49 @@ def for_reader(nb):
 
 
 def render_site(executed, out, mathjax_url=None):
-    """Write out/index.html and one page per lecture. `executed`: {file name: executed nb}."""
+    """Write out/index.html and one page per lecture. `executed`: {file name: executed nb}.
+
+    Without `mathjax_url` the pages load the copy of MathJax written to out/mathjax/."""
     from nbconvert import HTMLExporter
     out.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter(**({"mathjax_url": mathjax_url} if mathjax_url else {}))
+    if mathjax_url is None:
+        mathjax_url = copy_mathjax(out)
+    exporter = HTMLExporter(mathjax_url=mathjax_url)
+    names = list(executed)
+    pages = [Path(name).with_suffix(".html").name for name in names]
+    titles = [describe(executed[name])[0] for name in names]
     items = []
-    for name, nb in executed.items():
-        page = Path(name).with_suffix(".html").name
-        body, _ = exporter.from_notebook_node(for_reader(nb))
-        (out / page).write_text(body.replace(*MATHJAX_LINEBREAKS), encoding="utf-8")
-        title, summary = describe(nb)
-        items.append(f'<li><a href="{page}">{html.escape(title)}</a>: {html.escape(summary)}</li>')
-    (out / "index.html").write_text(INDEX.format(items="\n".join(items), mathjax=exporter.mathjax_url),
+    for i, name in enumerate(names):
+        body, _ = exporter.from_notebook_node(for_reader(executed[name]))
+        nav = navigation(pages, titles, i)
+        body = body.replace("<main>", "<main>\n" + nav, 1).replace("</main>", nav + "\n</main>", 1)
+        (out / pages[i]).write_text(body.replace(*MATHJAX_LINEBREAKS), encoding="utf-8")
+        summary = describe(executed[name])[1]
+        items.append(f'<li><a href="{pages[i]}">{html.escape(titles[i])}</a>: {html.escape(summary)}</li>')
+    (out / "index.html").write_text(INDEX.format(items="\n".join(items), mathjax=html.escape(mathjax_url)),
                                     encoding="utf-8")
+
+
+def navigation(pages, titles, i):
+    """The links at the top and the bottom of lecture i: previous, index, next."""
+    links = [f'<a href="{pages[i - 1]}" rel="prev">← {html.escape(titles[i - 1])}</a>' if i > 0 else "",
+             '<a href="index.html">Index</a>',
+             f'<a href="{pages[i + 1]}" rel="next">{html.escape(titles[i + 1])} →</a>' if i + 1 < len(pages) else ""]
+    return f'<nav class="lecture-nav" style="{NAV_STYLE}">' + "".join(f"<span>{link}</span>" for link in links) + "</nav>"
+
+
+NAV_STYLE = "display: flex; justify-content: space-between; gap: 1em; margin: 1em 0; font-family: sans-serif"
+MATHJAX = "mathjax"                               # the site's folder for MathJax
+# jupyter-server-mathjax ships MathJax 2 with the HTML-CSS output only (nbconvert's
+# default configuration, TeX-AMS_CHTML-full, would look for the CommonHTML one)
+MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
+
+
+def copy_mathjax(out):
+    """Copy MathJax into out/mathjax/; returns the pages' (relative) address of MathJax.js."""
+    from jupyter_server_mathjax import __file__ as package
+    shutil.copytree(Path(package).parent / "static", out / MATHJAX, dirs_exist_ok=True)
+    return f"{MATHJAX}/MathJax.js?config={MATHJAX_CONFIG}"
 
 
 # nbconvert's MathJax setup breaks lines automatically, which wraps the math in table cells
@@ -217,8 +251,11 @@ def main_site(args):
     executed = execute_all(paths)
     print(f"executed {len(paths)} lectures in {time.perf_counter() - start:.1f} s")
     out = Path(args.out).resolve()
+    if args.mathjax_cdn:
+        from nbconvert import HTMLExporter
+        args.mathjax_url = HTMLExporter().mathjax_url       # nbconvert's default, on a CDN
     render_site({p.name: nb for p, nb in zip(paths, executed)}, out, args.mathjax_url)
-    print(f"wrote {out / 'index.html'} and {len(paths)} pages")
+    print(f"wrote {out / 'index.html'} and {len(paths)} pages; open it in a browser (it works offline)")
     return 0
 
 
@@ -228,5 +265,8 @@ def add_parser(commands):
     p.set_defaults(run=main_lectures)
     p = commands.add_parser("site", help="execute the lectures and render them as a static HTML site")
     p.add_argument("--out", default="_site", help="output folder (default: _site)")
-    p.add_argument("--mathjax-url", default=None, help="MathJax to load instead of the CDN's")
+    mathjax = p.add_mutually_exclusive_group()
+    mathjax.add_argument("--mathjax-cdn", action="store_true",
+                         help="load MathJax from nbconvert's CDN address instead of a copy in the site (needs internet)")
+    mathjax.add_argument("--mathjax-url", default=None, help="load MathJax from this address instead")
     p.set_defaults(run=main_site)

@@ -293,3 +293,36 @@ def test_the_notebook_holds_the_metadata_its_kernel_gives_it(path):
                                       "name": "python3"}, f"{path.name}: {meta.get('kernelspec')}"
     kernel = {**IPythonKernel.language_info, "version": lectures.LANGUAGE_INFO["version"]}
     assert meta.get("language_info") == kernel, f"{path.name}: {meta.get('language_info')}"
+
+
+def test_the_site_works_offline_with_titles_and_links_between_lectures(tmp_path):
+    """render_site on three lectures (unexecuted: rendering needs no kernel): MathJax is a
+    local file of the site, each page has its lecture's <title>, and every link resolves."""
+    from urllib.parse import urlsplit
+    chosen = SOURCES[:3]
+    lectures.render_site({path.name: read(path) for path in chosen}, tmp_path)
+    pages = [tmp_path / path.with_suffix(".html").name for path in chosen]
+    for i, page in enumerate([tmp_path / "index.html"] + pages):
+        text = page.read_text()
+        scripts = [src for src in re.findall(r'<script[^>]*\ssrc="([^"]+)"', text) if "mathjax" in src.lower()]
+        assert scripts, f"{page.name} loads no MathJax"
+        for src in scripts:
+            url = urlsplit(src)
+            assert not url.scheme and not url.netloc and not url.path.startswith("/"), f"{page.name}: {src}"
+            assert (tmp_path / url.path).is_file(), f"{page.name}: {url.path} is not in the site"
+        hrefs = re.findall(r'<a[^>]*\shref="([^"#:]+)"', text)
+        for href in hrefs:
+            assert (tmp_path / href).is_file(), f"{page.name} links {href}, which is not in the site"
+        if i == 0:
+            continue
+        k = i - 1
+        title = lectures.describe(read(chosen[k]))[0]
+        assert f"<title>{title}</title>" in text, f"{page.name}: {re.findall('<title>.*?</title>', text)}"
+        nav = re.findall(r'<nav class="lecture-nav".*?</nav>', text)
+        assert len(nav) == 2, f"{page.name}: navigation at the top and the bottom, found {len(nav)}"
+        expected = {"index.html"} | ({pages[k - 1].name} if k > 0 else set()) | (
+            {pages[k + 1].name} if k + 1 < len(pages) else set())
+        assert set(re.findall(r'href="([^"]+)"', nav[0])) == expected, f"{page.name}: {nav[0]}"
+    cdn = tmp_path / "cdn"
+    lectures.render_site({chosen[0].name: read(chosen[0])}, cdn, mathjax_url="https://cdn.example/MathJax.js")
+    assert not (cdn / lectures.MATHJAX).exists() and "https://cdn.example/MathJax.js" in (cdn / "index.html").read_text()
