@@ -179,6 +179,8 @@ def render_site(executed, out, mathjax_url=None):
         body, _ = exporter.from_notebook_node(for_reader(executed[name]))
         nav = navigation(pages, titles, i)
         body = body.replace("<main>", "<main>\n" + nav, 1).replace("</main>", nav + "\n</main>", 1)
+        # nbconvert loads require.js from a CDN for widgets and JavaScript outputs; the pages have neither
+        body = body.replace(f'<script src="{exporter.require_js_url}"></script>', "", 1)
         (out / pages[i]).write_text(body.replace(*MATHJAX_LINEBREAKS), encoding="utf-8")
         summary = describe(executed[name])[1]
         items.append(f'<li><a href="{pages[i]}">{html.escape(titles[i])}</a>: {html.escape(summary)}</li>')
