@@ -168,8 +168,9 @@ def render_site(executed, out, mathjax_url=None):
     Without `mathjax_url` the pages load the copy of MathJax written to out/mathjax/."""
     from nbconvert import HTMLExporter
     out.mkdir(parents=True, exist_ok=True)
+    fonts = ""
     if mathjax_url is None:
-        mathjax_url = copy_mathjax(out)
+        mathjax_url, fonts = copy_mathjax(out), MATHJAX_FONTS
     exporter = HTMLExporter(mathjax_url=mathjax_url)
     names = list(executed)
     pages = [Path(name).with_suffix(".html").name for name in names]
@@ -181,11 +182,12 @@ def render_site(executed, out, mathjax_url=None):
         body = body.replace("<main>", "<main>\n" + nav, 1).replace("</main>", nav + "\n</main>", 1)
         # nbconvert loads require.js from a CDN for widgets and JavaScript outputs; the pages have neither
         body = body.replace(f'<script src="{exporter.require_js_url}"></script>', "", 1)
+        body = body.replace(f'<script src="{mathjax_url}">', fonts + f'<script src="{mathjax_url}">', 1)
         (out / pages[i]).write_text(body.replace(*MATHJAX_LINEBREAKS), encoding="utf-8")
         summary = describe(executed[name])[1]
         items.append(f'<li><a href="{pages[i]}">{html.escape(titles[i])}</a>: {html.escape(summary)}</li>')
-    (out / "index.html").write_text(INDEX.format(items="\n".join(items), mathjax=html.escape(mathjax_url)),
-                                    encoding="utf-8")
+    (out / "index.html").write_text(INDEX.format(items="\n".join(items), mathjax=html.escape(mathjax_url),
+                                                 fonts=fonts), encoding="utf-8")
 
 
 def navigation(pages, titles, i):
@@ -201,6 +203,9 @@ MATHJAX = "mathjax"                               # the site's folder for MathJa
 # jupyter-server-mathjax ships MathJax 2 with the HTML-CSS output only (nbconvert's
 # default configuration, TeX-AMS_CHTML-full, would look for the CommonHTML one)
 MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
+# and only the STIX-Web fonts, where MathJax would look for its TeX fonts (as Jupyter's own setup says)
+MATHJAX_FONTS = ('<script type="text/x-mathjax-config">MathJax.Hub.Config({"HTML-CSS": '
+                 '{availableFonts: [], webFont: "STIX-Web", imageFont: null}});</script>\n')
 
 
 def copy_mathjax(out):
@@ -222,7 +227,7 @@ li {{ margin: .5em 0 }}</style>
 <script type="text/x-mathjax-config">
 MathJax.Hub.Config({{tex2jax: {{inlineMath: [["$", "$"]], processEscapes: true}}}});
 </script>
-<script src="{mathjax}"></script></head>
+{fonts}<script src="{mathjax}"></script></head>
 <body><h1>Learning the network: Backprop</h1>
 <p>The lecture notebooks, executed. Read them in order; each derives, checks and plots
 one part of the lecture. Run them in Jupyter (from <code>lectures/</code>) to move the

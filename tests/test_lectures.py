@@ -310,6 +310,8 @@ def test_the_site_works_offline_with_titles_and_links_between_lectures(tmp_path)
             url = urlsplit(src)
             assert not url.scheme and not url.netloc and not url.path.startswith("/"), f"{page.name}: {src}"
             assert (tmp_path / url.path).is_file(), f"{page.name}: {url.path} is not in the site"
+        font = re.search(r'webFont: "([^"]+)"', text)   # MathJax's default, TeX, is not in the package
+        assert font and (tmp_path / lectures.MATHJAX / "fonts/HTML-CSS" / font[1]).is_dir(), f"{page.name}: {font}"
         assert not re.findall(r'<script[^>]*\ssrc="https?:', text), f"{page.name} loads a script from the internet"
         hrefs = re.findall(r'<a[^>]*\shref="([^"#:]+)"', text)
         for href in hrefs:
