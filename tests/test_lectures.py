@@ -157,7 +157,7 @@ def test_no_solution_reaches_the_student_copy(path):
             f"{where(path, i, cell)}: solution regions belong in (and only in) solution cells")
         for region in regions:
             assert region.strip() not in copy.source, f"{where(student, i, copy)} still holds its solution"
-            assert "raise NotImplementedError()" in copy.source, f"{where(student, i, copy)} has no stub"
+            assert "# YOUR CODE HERE" in copy.source, f"{where(student, i, copy)} has no stub"
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
@@ -178,34 +178,85 @@ def test_lecture_shape(path):
     assert r"\tag{" in markdown, f"{path.name}: no numbered equation"
 
 
-def test_play_draws_once_and_redraws_when_a_control_moves(monkeypatch):
-    """lecturekit.play in-process: the static figure, then the live copy follows its slider."""
+def load_kit():
+    """lecturekit, imported from solutions/lectures/ (tests import it in-process)."""
     import importlib.util
-
-    import ipywidgets
-    import matplotlib.pyplot as plt
     spec = importlib.util.spec_from_file_location("lecturekit", lectures.SOURCES / lectures.KIT)
     kit = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(kit)
+    return kit
+
+
+def test_play_draws_once_and_redraws_when_a_control_moves(monkeypatch):
+    """lecturekit.play in-process: with a reader, the live figure only, following its slider;
+    headless, the static figure only. Either way the figure is drawn once."""
+    import ipywidgets
+    import matplotlib.pyplot as plt
+    kit = load_kit()
     monkeypatch.setattr(plt, "show", lambda: plt.close("all"))
-    monkeypatch.setattr(kit, "display", lambda widget: None)
+    shown = []
+    monkeypatch.setattr(kit, "display", shown.append)
     monkeypatch.delenv("LECTUREKIT_HEADLESS", raising=False)
     calls = []
     eta = ipywidgets.FloatSlider(value=0.1, min=0, max=1)
     kit.play(lambda eta: calls.append(eta) or plt.figure(), eta=eta)
-    assert calls[0] == 0.1 and len(calls) == 2, f"static draw, then the live copy's first draw: {calls}"
+    assert calls == [0.1], f"with a reader, one draw (the live figure's): {calls}"
+    assert len(shown) == 1 and isinstance(shown[0], ipywidgets.interactive), f"displayed: {shown}"
     eta.value = 0.7
-    assert calls[-1] == 0.7, f"moving the slider should redraw with 0.7: {calls}"
+    assert calls == [0.1, 0.7], f"moving the slider should redraw with 0.7: {calls}"
     monkeypatch.setenv("LECTUREKIT_HEADLESS", "1")
     calls.clear()
+    shown.clear()
     kit.play(lambda eta: calls.append(eta) or plt.figure(), eta=eta)
-    assert calls == [0.7], f"headless: the static figure only: {calls}"
+    assert calls == [0.7] and not shown, f"headless: the static figure only: {calls}, {shown}"
+
+
+@pytest.mark.slow
+def test_a_widget_shows_its_figure_once_in_a_live_kernel(tmp_path):
+    """A kernel without LECTUREKIT_HEADLESS, as a reader's: each play() cell's outputs hold
+    the widget and no static figure beside it."""
+    import os
+
+    from nbclient import NotebookClient
+    lectures.generate(dst=tmp_path)
+    path = tmp_path / "03_divergences.ipynb"
+    nb = read(path)
+    env = {k: v for k, v in os.environ.items() if k != "LECTUREKIT_HEADLESS"}
+    NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+                   ).execute(env=env)
+    widgets = [cell for cell in nb.cells if cell.cell_type == "code" and "play(" in cell.source]
+    assert widgets
+    for cell in widgets:
+        kinds = [k for out in cell.outputs for k in out.get("data", {})]
+        assert lectures.WIDGET_VIEW in kinds and "image/png" not in kinds, (
+            f"a play() cell should show the widget only (its figure lives inside it): {kinds}")
 
 
 @pytest.fixture(scope="module")
 def executed():
-    """Every lecture, solutions and student copies, executed once (errors recorded, not raised)."""
-    return dict(zip(ALL, lectures.execute_all(ALL, allow_errors=True)))
+    """Every lecture, solutions and student copies, executed once as Run All does: stopping at
+    the first error (allow_errors=False), which is then stored in place of the notebook."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nbclient.exceptions import CellExecutionError
+
+    def run(path):
+        try:
+            return lectures.execute(path, allow_errors=False)
+        except CellExecutionError as error:
+            return error
+
+    import matplotlib.font_manager  # noqa: F401  as execute_all does, before the kernels start
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(ALL, pool.map(run, ALL)))
+
+
+def ran(path, executed):
+    """The executed notebook at `path`, or a failure naming the cell where Run All stopped."""
+    nb = executed[path]
+    if isinstance(nb, Exception):
+        pytest.fail(f"{path.parent.name}/{path.name}: Run All stops at an error:\n{nb}"[:3000])
+    return nb
 
 
 def problems(path, nb, skip=()):
@@ -226,26 +277,67 @@ def problems(path, nb, skip=()):
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
 def test_solution_notebook_runs_clean(executed, path):
     """Top to bottom with no error and nothing on stderr (a warning is a failure)."""
-    assert not problems(path, executed[path]), "\n".join(problems(path, executed[path]))
+    nb = ran(path, executed)
+    assert not problems(path, nb), "\n".join(problems(path, nb))
+    text = "".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs)
+    assert "not answered yet" not in text, f"{path.name}: a self-check misses the solution's answer"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", STUDENT, ids=lambda p: p.name)
-def test_student_notebook_fails_only_in_its_exercises(executed, path):
-    """Unsolved exercises raise, their self-checks fail, and every other cell still runs."""
-    nb = executed[path]
-    exercise = {i for i, c in enumerate(nb.cells) if lectures.is_solution(c) or lectures.is_self_check(c)}
-    assert not problems(path, nb, skip=exercise), "\n".join(problems(path, nb, skip=exercise))
-    for i, cell in enumerate(nb.cells):
-        if lectures.is_self_check(cell):
-            assert any(out.output_type == "error" for out in cell.outputs), (
-                f"{where(path, i, cell)} passes on an unsolved exercise: it checks nothing")
+def test_student_notebook_runs_all_past_its_unanswered_exercises(executed, path):
+    """Run All reaches the last cell: every figure and widget is drawn, and each self-check
+    says its exercise is not answered yet instead of raising."""
+    nb = ran(path, executed)
+    assert not problems(path, nb), "\n".join(problems(path, nb))
+    code = [(i, cell) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    assert all(cell.execution_count is not None for _, cell in code), f"{path.name}: not every cell ran"
+    for i, cell in code:
+        said = sum(out.get("text", "").count("not answered yet") for out in cell.outputs)
+        assert said == lectures.is_self_check(cell), (
+            f"{where(path, i, cell)} says 'not answered yet' {said} times; only a self-check should, once")
+
+
+@pytest.mark.slow
+def test_a_wrong_answer_still_fails_its_self_check(tmp_path):
+    """In a student copy: a wrong answer and a mistake inside the reader's own function both
+    raise in their self-checks; only an exercise left alone is 'not answered yet'."""
+    name = "02_network_and_activations.ipynb"
+    lectures.generate(dst=tmp_path)
+    nb = read(tmp_path / name)
+    exercises = [i for i, cell in enumerate(nb.cells) if lectures.is_solution(cell)]
+    stub = "    raise NotImplementedError()"
+    answers = ["    return 0                     # wrong: there are parameters",
+               "    return sigmod(z)             # a typo inside the reader's own function"]
+    for i, answer in zip(exercises, answers):
+        assert stub in nb.cells[i].source
+        nb.cells[i].source = nb.cells[i].source.replace(stub, answer)
+    nbformat.write(nb, tmp_path / name)
+    nb = lectures.execute(tmp_path / name, allow_errors=True)
+    checks = [nb.cells[i + 1] for i in exercises]
+    errors = [[out.ename for out in cell.outputs if out.output_type == "error"] for cell in checks]
+    assert errors == [["AssertionError"], ["NameError"], []], f"errors of the three self-checks: {errors}"
+    last = "".join(out.get("text", "") for out in checks[2].outputs)
+    assert "Try 2.3: not answered yet" in last, f"the unanswered exercise's self-check says {last!r}"
+
+
+def test_self_check_reports_a_missing_answer_and_raises_a_wrong_one(capsys):
+    """lecturekit.self_check in-process, for an answer written at a cell's top level."""
+    kit = load_kit()
+    cell = compile('with self_check("Try 9.9"):\n    assert eta_max < 0.5, "too large"\n', "<cell>", "exec")
+    exec(cell, {"self_check": kit.self_check})
+    assert capsys.readouterr().out.startswith("Try 9.9: not answered yet — `eta_max` is not defined")
+    with pytest.raises(AssertionError, match="too large"):
+        exec(cell, {"self_check": kit.self_check, "eta_max": 1.0})
+    reader = compile('def f():\n    return undefined\nwith self_check("Try 9.9"):\n    f()\n', "<cell>", "exec")
+    with pytest.raises(NameError):          # a name missing inside the reader's own code is their mistake
+        exec(reader, {"self_check": kit.self_check})
 
 
 @pytest.mark.slow
 def test_site_has_an_index_and_a_page_per_lecture(executed, tmp_path, monkeypatch):
     """`python -m autograder site`, with execution reused from the fixture."""
-    monkeypatch.setattr(lectures, "execute_all", lambda paths, allow_errors=False: [executed[p] for p in paths])
+    monkeypatch.setattr(lectures, "execute_all", lambda paths, allow_errors=False: [ran(p, executed) for p in paths])
     assert main(["site", "--out", str(tmp_path)]) == 0
     index = (tmp_path / "index.html").read_text()
     for path in SOURCES:
@@ -260,3 +352,67 @@ def test_site_has_an_index_and_a_page_per_lecture(executed, tmp_path, monkeypatc
         assert html.count("<details><summary>Solution") == solutions, f"{page}: solutions not folded"
         assert "BEGIN SOLUTION" not in html, f"{page}: shows nbgrader's markers"
         assert lectures.WIDGET_VIEW not in html, f"{page}: a widget no browser can run without a kernel"
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(lectures.ROOT)))
+def test_jupyter_would_save_the_notebook_byte_for_byte(path):
+    """Jupyter's contents manager writes a notebook with nbformat.write(nb, f, NO_CONVERT);
+    a file that differs from that (indent, key order, ids, final newline) is rewritten."""
+    import io
+    nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=nbformat.NO_CONVERT)
+    nbformat.validate(nb)
+    saved = io.StringIO()
+    nbformat.write(nb, saved, version=nbformat.NO_CONVERT)
+    assert saved.getvalue() == path.read_text(encoding="utf-8"), f"{path.name}: Jupyter would rewrite it"
+    assert (nb.nbformat, nb.nbformat_minor) == (4, 5) and all("id" in cell for cell in nb.cells)
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(lectures.ROOT)))
+def test_the_notebook_holds_the_metadata_its_kernel_gives_it(path):
+    """JupyterLab sets `kernelspec` and `language_info` from the kernel it starts on opening
+    the notebook, and any change marks the notebook modified. Compared with this machine's
+    kernel, but for the Python version (the reader's may differ)."""
+    from ipykernel.ipkernel import IPythonKernel
+    from jupyter_client.kernelspec import KernelSpecManager
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    meta = read(path).metadata
+    assert meta.get("kernelspec") == {"display_name": spec.display_name, "language": spec.language,
+                                      "name": "python3"}, f"{path.name}: {meta.get('kernelspec')}"
+    kernel = {**IPythonKernel.language_info, "version": lectures.LANGUAGE_INFO["version"]}
+    assert meta.get("language_info") == kernel, f"{path.name}: {meta.get('language_info')}"
+
+
+def test_the_site_works_offline_with_titles_and_links_between_lectures(tmp_path):
+    """render_site on three lectures (unexecuted: rendering needs no kernel): MathJax is a
+    local file of the site, each page has its lecture's <title>, and every link resolves."""
+    from urllib.parse import urlsplit
+    chosen = SOURCES[:3]
+    lectures.render_site({path.name: read(path) for path in chosen}, tmp_path)
+    pages = [tmp_path / path.with_suffix(".html").name for path in chosen]
+    for i, page in enumerate([tmp_path / "index.html"] + pages):
+        text = page.read_text()
+        scripts = [src for src in re.findall(r'<script[^>]*\ssrc="([^"]+)"', text) if "mathjax" in src.lower()]
+        assert scripts, f"{page.name} loads no MathJax"
+        for src in scripts:
+            url = urlsplit(src)
+            assert not url.scheme and not url.netloc and not url.path.startswith("/"), f"{page.name}: {src}"
+            assert (tmp_path / url.path).is_file(), f"{page.name}: {url.path} is not in the site"
+        font = re.search(r'webFont: "([^"]+)"', text)   # MathJax's default, TeX, is not in the package
+        assert font and (tmp_path / lectures.MATHJAX / "fonts/HTML-CSS" / font[1]).is_dir(), f"{page.name}: {font}"
+        assert not re.findall(r'<script[^>]*\ssrc="https?:', text), f"{page.name} loads a script from the internet"
+        hrefs = re.findall(r'<a[^>]*\shref="([^"#:]+)"', text)
+        for href in hrefs:
+            assert (tmp_path / href).is_file(), f"{page.name} links {href}, which is not in the site"
+        if i == 0:
+            continue
+        k = i - 1
+        title = lectures.describe(read(chosen[k]))[0]
+        assert f"<title>{title}</title>" in text, f"{page.name}: {re.findall('<title>.*?</title>', text)}"
+        nav = re.findall(r'<nav class="lecture-nav".*?</nav>', text)
+        assert len(nav) == 2, f"{page.name}: navigation at the top and the bottom, found {len(nav)}"
+        expected = {"index.html"} | ({pages[k - 1].name} if k > 0 else set()) | (
+            {pages[k + 1].name} if k + 1 < len(pages) else set())
+        assert set(re.findall(r'href="([^"]+)"', nav[0])) == expected, f"{page.name}: {nav[0]}"
+    cdn = tmp_path / "cdn"
+    lectures.render_site({chosen[0].name: read(chosen[0])}, cdn, mathjax_url="https://cdn.example/MathJax.js")
+    assert not (cdn / lectures.MATHJAX).exists() and "https://cdn.example/MathJax.js" in (cdn / "index.html").read_text()

@@ -6,9 +6,11 @@ solutions/lectures/NN_name.ipynb, in this form:
   shows both), then what the notebook covers and which slides;
 - an exercise is a code cell with nbgrader metadata `solution: true` (and a `grade_id`)
   whose answer sits between `### BEGIN SOLUTION` and `### END SOLUTION`, followed by a
-  code cell tagged `self-check` that asserts the answer; no other cell may use an
-  exercise's result;
-- no outputs are stored.
+  code cell tagged `self-check` that asserts the answer inside
+  `with self_check("Try 1.1"):` (lecturekit), named as the exercise's heading names it;
+  no other cell may use an exercise's result, so an unanswered exercise stops nothing;
+- no outputs are stored; the metadata are KERNELSPEC and LANGUAGE_INFO, as JupyterLab
+  writes them, so that a notebook does not open as modified (the copies get them anyway).
 
     python -m autograder lectures            # write lectures/ (and copy lecturekit.py)
     python -m autograder lectures --check    # exit 1 if the committed lectures/ are stale
@@ -16,13 +18,19 @@ solutions/lectures/NN_name.ipynb, in this form:
 
 The student copies come from nbgrader's own ClearSolutions and ClearOutput
 preprocessors, the ones `nbgrader generate_assignment` runs: each solution region
-becomes `raise NotImplementedError()` and every output is dropped.
+becomes `# YOUR CODE HERE` + `raise NotImplementedError()` and every output is dropped.
+A region at the top level of a cell keeps only the comment: raising there would stop
+Run All at the first exercise. Its answer is then undefined, and the self-check reports
+"not answered yet" for that as for a stub's NotImplementedError, and reading goes on.
 
 The site shows the solution notebooks, executed, so every figure and every check is
 there; each exercise's solution is folded inside a <details> element ("Solution"), so a
 reader tries first. Widgets need a kernel, so the site drops them and keeps the static
-figure `lecturekit.play` draws. Math is typeset in the browser by MathJax, loaded by
-the page from nbconvert's default CDN address; `--mathjax-url` points at a local copy.
+figure `lecturekit.play` draws. Each page is titled with its lecture and links to the
+index and to the previous and next lecture. Math is typeset in the browser by MathJax
+2, copied into the site (mathjax/, from the jupyter-server-mathjax package) so that the
+pages work offline, from file://; `--mathjax-cdn` loads nbconvert's CDN copy instead,
+`--mathjax-url` any other.
 """
 import filecmp
 import html
@@ -45,6 +53,15 @@ SOURCES = SOLUTIONS / "lectures"          # the lectures with their solutions (i
 LECTURES = ROOT / "lectures"              # the student copies, generated from SOURCES
 KIT = "lecturekit.py"                     # the helper module every lecture imports
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+TOP_LEVEL_STUB = "raise NotImplementedError()"
+# What JupyterLab writes into a notebook's metadata once its kernel has started: the kernel's
+# spec and the language_info of its kernel_info reply. A notebook holding anything else opens
+# as modified before the reader did anything. The version is the course's Python (CI's); on
+# another Python the version alone still differs, which no file can avoid.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+                 "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+                 "pygments_lexer": "ipython3", "version": "3.11.7"}
 
 
 def sources(folder=SOURCES):
@@ -62,6 +79,10 @@ def student_version(nb):
     nb = nbformat.from_dict(nb)                       # a copy: the caller's stays whole
     for preprocessor in (ClearSolutions(), ClearOutput()):
         nb, _ = preprocessor.preprocess(nb, {})
+    for cell in nb.cells:
+        if is_solution(cell):       # only a stub at the top level is unindented
+            cell.source = "\n".join(line for line in cell.source.split("\n") if line != TOP_LEVEL_STUB)
+    nb.metadata.update(kernelspec=dict(KERNELSPEC), language_info=dict(LANGUAGE_INFO))
     return nb
 
 
@@ -125,8 +146,9 @@ def describe(nb):
 
 
 def for_reader(nb):
-    """The executed notebook as the site shows it: solutions folded, widgets dropped."""
+    """The executed notebook as the site shows it: solutions folded, widgets dropped, titled."""
     nb = nbformat.from_dict(nb)
+    nb.metadata["title"] = describe(nb)[0]          # the page's <title>; nbconvert's default is the file name
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
             cell.outputs = [out for out in cell.outputs if WIDGET_VIEW not in out.get("data", {})]
@@ -139,19 +161,56 @@ def for_reader(nb):
 
 
 def render_site(executed, out, mathjax_url=None):
-    """Write out/index.html and one page per lecture. `executed`: {file name: executed nb}."""
+    """Write out/index.html and one page per lecture. `executed`: {file name: executed nb}.
+
+    Without `mathjax_url` the pages load the copy of MathJax written to out/mathjax/."""
     from nbconvert import HTMLExporter
     out.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter(**({"mathjax_url": mathjax_url} if mathjax_url else {}))
+    fonts = ""
+    if mathjax_url is None:
+        mathjax_url, fonts = copy_mathjax(out), MATHJAX_FONTS
+    exporter = HTMLExporter(mathjax_url=mathjax_url)
+    names = list(executed)
+    pages = [Path(name).with_suffix(".html").name for name in names]
+    titles = [describe(executed[name])[0] for name in names]
     items = []
-    for name, nb in executed.items():
-        page = Path(name).with_suffix(".html").name
-        body, _ = exporter.from_notebook_node(for_reader(nb))
-        (out / page).write_text(body.replace(*MATHJAX_LINEBREAKS), encoding="utf-8")
-        title, summary = describe(nb)
-        items.append(f'<li><a href="{page}">{html.escape(title)}</a>: {html.escape(summary)}</li>')
-    (out / "index.html").write_text(INDEX.format(items="\n".join(items), mathjax=exporter.mathjax_url),
-                                    encoding="utf-8")
+    for i, name in enumerate(names):
+        body, _ = exporter.from_notebook_node(for_reader(executed[name]))
+        nav = navigation(pages, titles, i)
+        body = body.replace("<main>", "<main>\n" + nav, 1).replace("</main>", nav + "\n</main>", 1)
+        # nbconvert loads require.js from a CDN for widgets and JavaScript outputs; the pages have neither
+        body = body.replace(f'<script src="{exporter.require_js_url}"></script>', "", 1)
+        body = body.replace(f'<script src="{mathjax_url}">', fonts + f'<script src="{mathjax_url}">', 1)
+        (out / pages[i]).write_text(body.replace(*MATHJAX_LINEBREAKS), encoding="utf-8")
+        summary = describe(executed[name])[1]
+        items.append(f'<li><a href="{pages[i]}">{html.escape(titles[i])}</a>: {html.escape(summary)}</li>')
+    (out / "index.html").write_text(INDEX.format(items="\n".join(items), mathjax=html.escape(mathjax_url),
+                                                 fonts=fonts), encoding="utf-8")
+
+
+def navigation(pages, titles, i):
+    """The links at the top and the bottom of lecture i: previous, index, next."""
+    links = [f'<a href="{pages[i - 1]}" rel="prev">← {html.escape(titles[i - 1])}</a>' if i > 0 else "",
+             '<a href="index.html">Index</a>',
+             f'<a href="{pages[i + 1]}" rel="next">{html.escape(titles[i + 1])} →</a>' if i + 1 < len(pages) else ""]
+    return f'<nav class="lecture-nav" style="{NAV_STYLE}">' + "".join(f"<span>{link}</span>" for link in links) + "</nav>"
+
+
+NAV_STYLE = "display: flex; justify-content: space-between; gap: 1em; margin: 1em 0; font-family: sans-serif"
+MATHJAX = "mathjax"                               # the site's folder for MathJax
+# jupyter-server-mathjax ships MathJax 2 with the HTML-CSS output only (nbconvert's
+# default configuration, TeX-AMS_CHTML-full, would look for the CommonHTML one)
+MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
+# and only the STIX-Web fonts, where MathJax would look for its TeX fonts (as Jupyter's own setup says)
+MATHJAX_FONTS = ('<script type="text/x-mathjax-config">MathJax.Hub.Config({"HTML-CSS": '
+                 '{availableFonts: [], webFont: "STIX-Web", imageFont: null}});</script>\n')
+
+
+def copy_mathjax(out):
+    """Copy MathJax into out/mathjax/; returns the pages' (relative) address of MathJax.js."""
+    from jupyter_server_mathjax import __file__ as package
+    shutil.copytree(Path(package).parent / "static", out / MATHJAX, dirs_exist_ok=True)
+    return f"{MATHJAX}/MathJax.js?config={MATHJAX_CONFIG}"
 
 
 # nbconvert's MathJax setup breaks lines automatically, which wraps the math in table cells
@@ -166,7 +225,7 @@ li {{ margin: .5em 0 }}</style>
 <script type="text/x-mathjax-config">
 MathJax.Hub.Config({{tex2jax: {{inlineMath: [["$", "$"]], processEscapes: true}}}});
 </script>
-<script src="{mathjax}"></script></head>
+{fonts}<script src="{mathjax}"></script></head>
 <body><h1>Learning the network: Backprop</h1>
 <p>The lecture notebooks, executed. Read them in order; each derives, checks and plots
 one part of the lecture. Run them in Jupyter (from <code>lectures/</code>) to move the
@@ -188,8 +247,11 @@ def main_site(args):
     executed = execute_all(paths)
     print(f"executed {len(paths)} lectures in {time.perf_counter() - start:.1f} s")
     out = Path(args.out).resolve()
+    if args.mathjax_cdn:
+        from nbconvert import HTMLExporter
+        args.mathjax_url = HTMLExporter().mathjax_url       # nbconvert's default, on a CDN
     render_site({p.name: nb for p, nb in zip(paths, executed)}, out, args.mathjax_url)
-    print(f"wrote {out / 'index.html'} and {len(paths)} pages")
+    print(f"wrote {out / 'index.html'} and {len(paths)} pages; open it in a browser (it works offline)")
     return 0
 
 
@@ -199,5 +261,8 @@ def add_parser(commands):
     p.set_defaults(run=main_lectures)
     p = commands.add_parser("site", help="execute the lectures and render them as a static HTML site")
     p.add_argument("--out", default="_site", help="output folder (default: _site)")
-    p.add_argument("--mathjax-url", default=None, help="MathJax to load instead of the CDN's")
+    mathjax = p.add_mutually_exclusive_group()
+    mathjax.add_argument("--mathjax-cdn", action="store_true",
+                         help="load MathJax from nbconvert's CDN address instead of a copy in the site (needs internet)")
+    mathjax.add_argument("--mathjax-url", default=None, help="load MathJax from this address instead")
     p.set_defaults(run=main_site)

@@ -15,15 +15,14 @@ from IPython.display import display
 
 
 def play(draw, **controls):
-    """Draw `draw(**defaults)` once as a static figure, then attach live widgets.
+    """Draw `draw(**defaults)` with live widgets, or once as a static figure without a reader.
 
-    `controls` are ipywidgets (e.g. FloatSlider); `draw` makes a figure and does
-    not show it. The static figure stays in the notebook when it is executed
-    without a reader (tests, the HTML site); with a kernel, moving a control
-    redraws the interactive copy below it. Executors with no reader set the
-    environment variable LECTUREKIT_HEADLESS, and then no live copy is made:
-    nbclient sometimes deadlocks on the messages of a widget's output area
-    (jupyter/nbclient#312), and nobody would move its sliders anyway.
+    `controls` are ipywidgets (e.g. FloatSlider); `draw` makes a figure and does not
+    show it. In a kernel with a reader, the figure sits under its controls and moving
+    one redraws it; nothing else is drawn, so the figure shows once. Executors with no
+    reader (tests, the HTML site) set the environment variable LECTUREKIT_HEADLESS and
+    get the static figure only: a saved page cannot run a widget, and nbclient sometimes
+    deadlocks on the messages of a widget's output area (jupyter/nbclient#312).
     """
     import ipywidgets as widgets
 
@@ -32,9 +31,45 @@ def play(draw, **controls):
         plt.show()          # inside the widget's output area; ipywidgets' own flush misses
                             # the inline backend under the name matplotlib >= 3.9 reports
 
-    show(**{name: w.value for name, w in controls.items()})
-    if not os.environ.get("LECTUREKIT_HEADLESS"):
-        display(widgets.interactive(show, **controls))
+    if os.environ.get("LECTUREKIT_HEADLESS"):
+        show(**{name: w.value for name, w in controls.items()})
+    else:
+        display(widgets.interactive(show, **controls))      # draws the defaults at once
+
+
+class self_check:
+    """`with self_check("Try 1.1"):` around an exercise's self-check cell.
+
+    An exercise not answered yet is reported in one line instead of raised, so that
+    Run All goes on to the figures and widgets below: in the student copy a stubbed
+    function raises NotImplementedError, and an answer written at the top level of the
+    exercise cell is simply not defined (a NameError raised by the check cell itself,
+    not inside the reader's code). Any other failure, a wrong answer, is raised as is.
+    """
+
+    def __init__(self, exercise):
+        self.exercise = exercise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, tb):
+        if isinstance(error, NotImplementedError):
+            missing = f"`{tb_function(tb)}` still raises NotImplementedError"
+        elif isinstance(error, NameError) and tb is not None and tb.tb_next is None:
+            missing = f"`{error.name}` is not defined"
+        else:
+            return False
+        print(f"{self.exercise}: not answered yet — {missing}; write your answer in the "
+              f"exercise cell above, run it, then run this cell again")
+        return True
+
+
+def tb_function(tb):
+    """The name of the function a traceback ends in (where the exception was raised)."""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_name
 
 
 def numeric_derivative(f, x, h=1e-6):
