@@ -10,3 +10,6 @@ c.CourseDirectory.course_id = "backprop"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"
 c.CourseDirectory.db_url = "sqlite:///.nbgrader-gradebook.db"
+# Never release a hidden test's records (hidden.record writes them only when grading, but a
+# folder of them must not reach students whatever made it).
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".autograder_records"]

@@ -1,4 +1,5 @@
 """The autograder's pieces on their own: comparisons and hints, check, handin, references."""
+import os
 import zipfile
 
 import numpy as np
@@ -187,7 +188,11 @@ def _records(tmp_path, part="tanh_forward"):
     from autograder.course.paths import reference
     from autograder.grading import hidden
     tmp_path.mkdir(parents=True, exist_ok=True)
-    hidden.record(part, reference(), tmp_path)
+    os.environ[hidden.RECORD_ENV] = "1"
+    try:
+        hidden.record(part, reference(), tmp_path)
+    finally:
+        del os.environ[hidden.RECORD_ENV]
     return tmp_path / hidden.RECORDS
 
 
@@ -205,8 +210,6 @@ def test_forged_records_score_zero_and_say_why(tmp_path, forgery, says):
     """Records come from a folder the student's code could write: the judge refuses, never crashes."""
     import io
     import json
-    import os
-    import zipfile
     from autograder.grading import hidden
     records = _records(tmp_path / "s")
     meta, data = records / "tanh_forward.json", records / "tanh_forward.npz"
@@ -268,3 +271,13 @@ def test_an_exception_in_student_code_names_their_file_and_line(tmp_path):
     loss.write_text(text.replace(old, "raise RuntimeError('half done')"))
     r = visible.result("mse_backward", load_package(package, "mt_raises"))
     assert f"RuntimeError: half done (at mytorch/nn/loss.py:{line})" in r.report(), r.report()
+
+
+def test_outside_a_grading_kernel_hidden_tests_record_nothing(tmp_path, capsys):
+    """`nbgrader validate` on the instructor's notebooks runs the hidden cells: the reference's
+    outputs there are the hidden expected values, and must not land beside the source."""
+    from autograder.course.paths import reference
+    from autograder.grading import hidden
+    assert hidden.RECORD_ENV not in os.environ
+    hidden.record("tanh_forward", reference(), tmp_path)
+    assert list(tmp_path.iterdir()) == [] and "recorded only when grading" in capsys.readouterr().out

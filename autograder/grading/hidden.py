@@ -35,9 +35,20 @@ def _cases(part):
     return _refs(INPUTS)[part]
 
 
+RECORD_ENV = "AUTOGRADER_RECORD"     # set only in a grading kernel (sandbox._environment)
+
+
 def record(part, target, folder="."):
-    """Run `part` on the hidden inputs and save the outputs for the grader. Prints one line."""
+    """Run `part` on the hidden inputs and save the outputs for the grader. Prints one line.
+
+    Outside a grading kernel nothing is written: the reference's outputs on the hidden inputs
+    are the hidden expected values, and `nbgrader validate` on the instructor's notebooks would
+    otherwise leave them beside the source, for generate_assignment to copy into the release."""
+    import os
     results, error, caught = checker.outputs(part, target, _cases(part))
+    if os.environ.get(RECORD_ENV) != "1":
+        print("hidden tests ran; their outputs are recorded only when grading")
+        return
     out = Path(folder) / RECORDS
     out.mkdir(exist_ok=True)
     arrays = {f"{k}/{name}": np.asarray(v) for k, r in enumerate(results) for name, v in r.items()

@@ -47,6 +47,7 @@ c.Execute.kernel_name = {kernel!r}          # the sandboxed kernel (autograder/g
 # and the student's mytorch/ files are listed here too, should anyone add them to source/.
 c.Autograde.exclude_overwriting = {{{ASSIGNMENT!r}: {sorted(protected)!r}}}
 c.LimitOutput.max_traceback = 3
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".autograder_records"]
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTracebacks,
                                     CSSHTMLHeaderPreprocessor]
 '''

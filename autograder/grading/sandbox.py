@@ -151,7 +151,8 @@ def _environment():
     """All the kernel's environment: nothing of the grader's but the interpreter's path."""
     return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
             "IPYTHONDIR": "/tmp/ipython", "MPLCONFIGDIR": "/tmp/matplotlib", "MPLBACKEND": "agg",
-            "XDG_CACHE_HOME": "/tmp/cache", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+            "XDG_CACHE_HOME": "/tmp/cache", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+            "AUTOGRADER_RECORD": "1"}        # hidden.record writes only here
 
 
 def _drop_privileges():
@@ -182,7 +183,7 @@ def main(argv):
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
     if mode == "none":
         os.chdir(scratch)
-        os.environ.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+        os.environ.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "AUTOGRADER_RECORD": "1"})
         os.environ.pop("JPY_PARENT_PID", None)
     elif mode == "bwrap" and bwrap_available():
         if os.geteuid() == 0:        # the kernel, as SANDBOX_UID, must read these and bind there
