@@ -86,7 +86,7 @@ def main(args):
         for path, arrays in targets:
             path.parent.mkdir(exist_ok=True)
             np.savez_compressed(path, **arrays)
-    return check_or_write(args, "the reference values", "solutions/",
+    return check_or_write(args, "autograder/**/*.npz", "solutions/",
                           lambda: [p.name for p, arrays in targets if _stale(p, arrays)], write,
                           "python -m autograder references")
 

@@ -150,7 +150,7 @@ def bwrap_argv(connection_file, cwd, scratch):
 def _environment():
     """All the kernel's environment: nothing of the grader's but the interpreter's path."""
     return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
-            "IPYTHONDIR": "/tmp/ipython", "MPLCONFIGDIR": "/tmp/matplotlib", "MPLBACKEND": "agg",
+            "IPYTHONDIR": "/tmp/ipython", "MPLCONFIGDIR": "/tmp/matplotlib",
             "XDG_CACHE_HOME": "/tmp/cache", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
             "AUTOGRADER_RECORD": "1"}        # hidden.record writes only here
 

@@ -19,10 +19,11 @@ class Activation(Module):
         self.Z_shape = Z.shape
 
     def _check_backward(self, dLdA):
-        shape = self._cached("backward", "Z_shape")
+        for name in self.cache:
+            self._cached("backward", name)
+        shape = self.Z_shape
         return self._check("backward", "dLdA", dLdA, shape=shape)
 
-    Z_shape = None
 
 
 class Identity(Activation):
@@ -31,6 +32,8 @@ class Identity(Activation):
     Used as the output activation of a regression network. Derived in
     lectures/02_network_and_activations.ipynb.
     """
+
+    cache = ("Z_shape",)
 
     def forward(self, Z):
         """A = Z. Z: any shape; returns A of the same shape."""
@@ -51,6 +54,8 @@ class Sigmoid(Activation):
     Shapes: Z, A, dLdA, dLdZ all alike. Stable for |Z| of 1e4: exp is only ever
     taken of -|Z|, so it never overflows. Derived in lectures/02_network_and_activations.ipynb.
     """
+
+    cache = ("Z_shape", "A")
 
     def forward(self, Z):
         """A = 1 / (1 + exp(-Z)), element-wise, computed without overflow.
@@ -74,6 +79,8 @@ class Tanh(Activation):
     Shapes: Z, A, dLdA, dLdZ all alike. Derived in lectures/02_network_and_activations.ipynb.
     """
 
+    cache = ("Z_shape", "A")
+
     def forward(self, Z):
         """A = tanh(Z), element-wise. Z: any shape; returns A of the same shape. Stores A."""
         self._check_forward(Z)
@@ -94,6 +101,8 @@ class ReLU(Activation):
     (lectures/06_vector_form.ipynb, assumption 3). Shapes: Z, A, dLdA, dLdZ all alike.
     Derived in lectures/02_network_and_activations.ipynb.
     """
+
+    cache = ("Z_shape", "Z")
 
     def forward(self, Z):
         """A = max(Z, 0), element-wise. Z: any shape; returns A of the same shape. Stores Z."""
@@ -118,6 +127,8 @@ class Softmax(Activation):
     Stable for |Z| of 1e4: the row maximum is subtracted before exp, which the
     ratio does not notice. Derived in lectures/06_vector_form.ipynb.
     """
+
+    cache = ("Z_shape", "A")
 
     def forward(self, Z):
         """A = exp(Z - max) / sum(exp(Z - max)) along the last axis.

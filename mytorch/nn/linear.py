@@ -23,6 +23,8 @@ class Linear(Module):
     Derived in lectures/06_vector_form.ipynb.
     """
 
+    cache = ("A",)
+
     def __init__(self, in_features, out_features, rng=None):
         self.in_features, self.out_features = in_features, out_features
         rng = np.random if rng is None else rng
@@ -31,7 +33,7 @@ class Linear(Module):
         self.b = rng.uniform(-bound, bound, size=(out_features,))
         self.dLdW = np.zeros_like(self.W)
         self.dLdb = np.zeros_like(self.b)
-        self.A = None
+        super().__init__()
 
     def parameters(self):
         return [Parameter(self, "W", "dLdW"), Parameter(self, "b", "dLdb")]

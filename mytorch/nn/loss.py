@@ -44,6 +44,8 @@ class MSELoss(Loss):
     per-example gradient Y - d (eq. 5.2). Derived in lectures/03_divergences.ipynb.
     """
 
+    cache = ("diff",)
+
     def forward(self, A, Y):
         """L = mean((A - Y)^2). A: (N, C) predictions, Y: (N, C) targets. Returns a float."""
         self._check_pair(A, Y)
@@ -71,6 +73,8 @@ class BCELoss(Loss):
     0 or 1 still gives a finite loss and gradient. Inputs and targets outside
     [0, 1] are an error. Derived in lectures/03_divergences.ipynb.
     """
+
+    cache = ("A", "Y")
 
     def forward(self, A, Y):
         """L = -mean(Y log A + (1 - Y) log(1 - A)). A, Y: (N, C) probabilities. Returns a float."""
@@ -104,7 +108,10 @@ class CrossEntropyLoss(Loss):
     Derived in lectures/03_divergences.ipynb.
     """
 
+    cache = ("P", "D")
+
     def __init__(self, label_smoothing=0.0):
+        super().__init__()
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], "
                              f"got {label_smoothing}")

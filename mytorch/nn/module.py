@@ -39,7 +39,23 @@ class Parameter:
 
 
 class Module:
-    """Base class: `forward`, `backward`, `parameters()` and friendly errors."""
+    """Base class: `forward`, `backward`, `parameters()` and friendly errors.
+
+    `cache` names what forward stores for backward; each starts as None here, so a backward
+    called first fails with a clear message (`_cached`). Those names, the parameters and their
+    gradients (`W`, `b`, `dLdW`, `dLdb`) are part of the homework's contract: the grader and
+    SGD read them by name, so keep them.
+
+    Unlike torch, which adds each backward's gradients into `.grad` until `zero_grad`, a
+    mytorch backward overwrites `dLdW` and `dLdb`; `SGD.zero_grad` still sets them to zero, so
+    a torch-style loop (zero_grad, forward, backward, step) works unchanged.
+    """
+
+    cache = ()
+
+    def __init__(self):
+        for name in self.cache:
+            setattr(self, name, None)
 
     def parameters(self):
         """The trainable arrays of this module (none by default)."""
