@@ -243,6 +243,19 @@ def notebook_symlinked_to_gradebook(stage, out):
         z.writestr(info, "../../../gradebook.db")
 
 
+def edited_metadata(stage, out):
+    """A test cell worth 1000 points, a test cell turned into an answer cell, an extra test cell."""
+    def change(cells):
+        next(c for c in cells if _gid(c) == "tanh_backward")["metadata"]["nbgrader"]["points"] = 1000
+        next(c for c in cells if _gid(c) == "linear_forward")["metadata"]["nbgrader"].update(
+            grade=False, solution=True, locked=False)
+        return cells + [{"cell_type": "code", "execution_count": None, "outputs": [], "source": "pass",
+                         "metadata": {"nbgrader": {"grade": True, "grade_id": "bonus", "points": 1000,
+                                                   "solution": False, "locked": True, "schema_version": 3}}}]
+    _cells(stage, "2_mytorch.ipynb", change)
+    handin.pack(stage, out)
+
+
 def zip_bomb(stage, out):
     """3 MB of zip that unpacks to 1 GiB."""
     handin.pack(stage, out)
@@ -315,4 +328,5 @@ HOSTILE = [
     Hostile("notebook_symlinked_to_gradebook", notebook_symlinked_to_gradebook, 0,
             r"3_training.ipynb is a link or special file"),
     Hostile("zip_bomb", zip_bomb, 0, r"bomb.py is larger than"),
+    Hostile("edited_metadata", edited_metadata, 100, r"grade id 'bonus'.*earns nothing"),
 ]

@@ -281,3 +281,31 @@ def test_outside_a_grading_kernel_hidden_tests_record_nothing(tmp_path, capsys):
     assert hidden.RECORD_ENV not in os.environ
     hidden.record("tanh_forward", reference(), tmp_path)
     assert list(tmp_path.iterdir()) == [] and "recorded only when grading" in capsys.readouterr().out
+
+
+def test_edited_grading_metadata_is_restored_from_the_release(tmp_path):
+    """Points, grade ids and cell types come from the instructor's release, never from a handin."""
+    import json
+    import shutil
+    from autograder.course.paths import ROOT
+    release = ROOT / "assignments" / "hw1"
+    shutil.copytree(release, tmp_path / "sub")
+    path = tmp_path / "sub" / "2_mytorch.ipynb"
+    nb = json.loads(path.read_text())
+    meta = lambda c: c["metadata"].get("nbgrader", {})
+    test_cell = next(c for c in nb["cells"] if meta(c).get("grade_id") == "tanh_backward")
+    test_cell["metadata"]["nbgrader"].update(points=1000)                            # a test worth 1000
+    linear = next(c for c in nb["cells"] if meta(c).get("grade_id") == "linear_forward")
+    linear["metadata"]["nbgrader"].update(grade=False, solution=True, locked=False)  # test -> answer cell
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "outputs": [], "source": "pass",
+                        "metadata": {"nbgrader": {"grade": True, "grade_id": "bonus", "points": 1000,
+                                                  "solution": False, "locked": True, "schema_version": 3}}})
+    path.write_text(json.dumps(nb))
+    notes = intake.repair(release, tmp_path / "sub")
+    fixed = json.loads(path.read_text())["cells"]
+    ours = json.loads((release / "2_mytorch.ipynb").read_text())["cells"]
+    by_id = lambda cells: {meta(c)["grade_id"]: meta(c) for c in cells if meta(c).get("grade_id")}
+    assert by_id(fixed) == by_id(ours)
+    said = "\n".join(notes)
+    assert "grade id 'bonus'" in said and "cell tanh_backward was edited" in said \
+        and "cell linear_forward was edited" in said, said

@@ -180,7 +180,10 @@ def repair(release, submitted):
 
     nbgrader restores edited cells itself, but it crashes on a deleted test cell that does not
     follow an answer cell, and on duplicated cells (0.9.6): so duplicates are dropped (the
-    first copy is kept) and deleted locked or test cells are put back here, in their place."""
+    first copy is kept) and deleted locked or test cells are put back here, in their place.
+    Grading metadata comes from the release only: a cell's points, grade id and type are the
+    instructor's, whatever the handin says (an extra test cell worth 1000 points is run as an
+    ordinary cell; a test cell turned into an answer cell is restored)."""
     notes = []
     for nb in NOTEBOOKS:
         try:
@@ -191,8 +194,11 @@ def repair(release, submitted):
         gid = grade_id
         protected = [c for c in ours.cells if gid(c) and (is_grade(c) or is_locked(c))]
         original = {gid(c): c for c in protected}
+        released = {gid(c): c for c in ours.cells if gid(c)}
         kept, seen = [], {}
         for c in theirs.cells:
+            c, note = _restore_metadata(c, released)
+            notes += [f"{nb}: {note}"] if note else []
             g = gid(c)
             seen[g] = seen.get(g, 0) + 1
             if g and seen[g] > 1:
@@ -215,3 +221,24 @@ def repair(release, submitted):
         theirs.cells = kept
         nbformat.write(theirs, submitted / nb)
     return notes
+
+
+def _restore_metadata(cell, released):
+    """(the cell with the release's grading metadata and type, a note if anything was changed)."""
+    import copy
+    g = grade_id(cell)
+    if "nbgrader" in cell.get("metadata", {}) and g not in released:
+        del cell.metadata["nbgrader"]
+        return cell, (f"a cell carries grading metadata the release does not have (grade id {g!r}); "
+                      f"it was run as an ordinary cell and earns nothing")
+    if g not in released:
+        return cell, ""
+    original = released[g]
+    if cell.metadata.get("nbgrader") == original.metadata.get("nbgrader") and cell.cell_type == original.cell_type:
+        return cell, ""
+    if is_grade(original) or is_locked(original):
+        return copy.deepcopy(original), f"the grading metadata of cell {g} was edited; the cell was restored from the release"
+    make = nbformat.v4.new_code_cell if original.cell_type == "code" else nbformat.v4.new_markdown_cell
+    restored = make(source=cell.source, metadata=copy.deepcopy(original.metadata))
+    return restored, f"the grading metadata of answer cell {g} was edited; the release's was put back"
+
