@@ -309,3 +309,17 @@ def test_edited_grading_metadata_is_restored_from_the_release(tmp_path):
     said = "\n".join(notes)
     assert "grade id 'bonus'" in said and "cell tanh_backward was edited" in said \
         and "cell linear_forward was edited" in said, said
+
+
+def test_a_folder_handin_with_a_link_is_refused_by_name(tmp_path):
+    """nbgrader's collected folders are read without following links: a mytorch file that
+    points at the gradebook or the secret is refused, not copied."""
+    import shutil
+    from autograder.grading import hidden
+    folder = tmp_path / "mallory"
+    shutil.copytree(STUBS, folder / "mytorch", ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "mytorch" / "nn" / "loss.py").unlink()
+    (folder / "mytorch" / "nn" / "loss.py").symlink_to(hidden.EXPECTED)
+    with pytest.raises(handin.HandinError, match="mytorch/nn/loss.py is a symbolic link"):
+        intake.unpack(folder, tmp_path / "out")
+    assert not (tmp_path / "out" / "mytorch" / "nn" / "loss.py").exists()
