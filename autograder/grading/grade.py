@@ -1,6 +1,7 @@
 """Grade a folder of handins with nbgrader, in parallel, safely, and export the grades.
 
-    python -m autograder grade HANDINS [--course DIR] [--jobs N] [--timeout 30] [--db-url URL]
+    python -m autograder grade HANDINS [--course DIR] [--jobs N] [--timeout 30] [--memory-mb 3072]
+                                       [--db-url URL] [--force] [--unsafe-no-sandbox]
 
 HANDINS holds one zip per student (`<student id>.zip`, made by `handin`) or one folder per
 student. The course directory is nbgrader's own layout:
@@ -9,15 +10,17 @@ student. The course directory is nbgrader's own layout:
     DIR/source/hw1/          the instructor's notebooks (solutions/hw1)
     DIR/submitted/<s>/hw1/   each handin, unpacked (notebooks + mytorch/)
     DIR/autograded/<s>/hw1/  DIR/feedback/<s>/hw1/*.html (+ report.html: why points were lost)
+    DIR/scratch/<s>/         the copy the student's sandboxed kernel works in; its hidden-test records
     DIR/graded/<s>.json      one per finished student: what makes a rerun skip or redo them
     DIR/exports/             grades.csv, gradescope/<s>/results.json, autolab/<s>.json
     DIR/logs/<s>.log         nbgrader's output for each student
 
-How a student is graded (`grade_one`): the handin is unpacked (a missing or unreadable
-notebook is replaced by the released one, a missing mytorch/ by the stubs, so the rest is
-still graded); nbgrader autogrades it in the sandboxed kernel (per-cell timeout, memory
-cap, hidden expected values out of reach); every part is then judged from the outputs its
-hidden test recorded, and that score is written into nbgrader's gradebook. If nbgrader
+How a student is graded (`grade_one`): the handin is unpacked (intake.py; a missing or
+unreadable notebook is replaced by the released one, a missing mytorch/ by the stubs, so the
+rest is still graded); nbgrader autogrades it in the sandboxed kernel (sandbox.py: no
+privileges, no network, per-cell timeout, limits, the hidden expected values absent) within
+a wall-clock budget (`budget`); every part is then judged from the records its hidden test
+wrote in the scratch folder, failing closed, and that score is written into the gradebook. If nbgrader
 gives up on a notebook (the kernel died or stopped answering), that notebook is graded
 again on its own, and failing that recorded without execution, so its finished parts keep
 their points. Handins are read, never modified. A run that is killed can be started
