@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..parts import run as checker
+from .files import read_regular
 
 HERE = Path(__file__).parent
 INPUTS = HERE / "hidden_inputs.npz"
@@ -73,26 +74,6 @@ class RecordError(ValueError):
     """A record that is not what `record` writes: a link, too large, malformed, the wrong kind."""
 
 
-def _read(path):
-    """A regular file's bytes, without following a link and within MAX_RECORD_BYTES."""
-    import errno
-    import os
-    import stat
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except FileNotFoundError:
-        raise
-    except OSError as e:
-        raise RecordError(f"{path.name}: {'a symbolic link' if e.errno == errno.ELOOP else e.strerror}") from None
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise RecordError(f"{path.name} is not a regular file")
-        data = f.read(MAX_RECORD_BYTES + 1)
-    if len(data) > MAX_RECORD_BYTES:
-        raise RecordError(f"{path.name} is larger than {MAX_RECORD_BYTES // 2 ** 20} MB")
-    return data
-
-
 def read_records(part, folder, n_cases):
     """(outputs per case, error, warnings) that `record` wrote for `part` in `folder`.
 
@@ -106,13 +87,13 @@ def read_records(part, folder, n_cases):
         raise RecordError(f"{RECORDS} is a link or not a folder")
     if not records.exists():
         raise FileNotFoundError(records)
-    meta = json.loads(_read(records / f"{part}.json"))
+    meta = json.loads(read_regular(records / f"{part}.json", MAX_RECORD_BYTES, RecordError))
     if not isinstance(meta, dict) or type(meta.get("cases")) is not int or not 0 <= meta["cases"] <= n_cases:
         raise RecordError(f"{part}.json does not say how many of the {n_cases} cases ran")
     error, caught = meta.get("error", ""), meta.get("warnings", [])
     if not isinstance(error, str) or not isinstance(caught, list) or not all(isinstance(w, str) for w in caught):
         raise RecordError(f"{part}.json: error and warnings are not text")
-    data = _read(records / f"{part}.npz")
+    data = read_regular(records / f"{part}.npz", MAX_RECORD_BYTES, RecordError)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         if sum(i.file_size for i in z.infolist()) > MAX_ARRAY_BYTES:
             raise RecordError(f"{part}.npz unpacks to more than {MAX_ARRAY_BYTES // 2 ** 20} MB")

@@ -18,6 +18,7 @@ from ..course.paths import STUBS
 from ..parts import ASSIGNMENT, NOTEBOOKS
 from ..parts.cells import grade_id, is_grade, is_locked
 from ..student.handin import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, HandinError
+from .files import read_bounded, read_regular
 
 
 def student_ids(handins):
@@ -44,18 +45,6 @@ def _target(name):
     return None
 
 
-def _read_nofollow(path):
-    """A regular file's bytes, refusing to follow a link (O_NOFOLLOW) and to read past the bound."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise HandinError(f"{path.name} is not a regular file")
-        data = f.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise HandinError(f"{path.name} is larger than {MAX_FILE_BYTES // 2 ** 20} MB")
-    return data
-
-
 def _folder_entries(source):
     """(relative name, size, reader) of every file in a folder handin; links and special files refused."""
     entries = []
@@ -69,7 +58,7 @@ def _folder_entries(source):
             if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
                 raise HandinError(f"{source.name}: {rel} is not a regular file")
             if stat.S_ISREG(mode):
-                entries.append((rel, path.lstat().st_size, lambda path=path: _read_nofollow(path)))
+                entries.append((rel, path.lstat().st_size, lambda path=path: read_regular(path, MAX_FILE_BYTES, HandinError)))
     return entries
 
 
@@ -90,11 +79,8 @@ def _zip_entries(source):
 
 
 def _read_zip(z, info):
-    with z.open(info) as f:                     # the declared size can lie: read at most the bound
-        data = f.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise HandinError(f"{info.filename} is larger than {MAX_FILE_BYTES // 2 ** 20} MB")
-    return data
+    with z.open(info) as f:
+        return read_bounded(f, info.filename, MAX_FILE_BYTES, HandinError)
 
 
 def unpack(source, dest):
