@@ -79,12 +79,20 @@ def _give(path, uid):
 
 
 def prepare_scratch(cwd, scratch):
-    """The student's scratch folder: on the first kernel, a copy of nbgrader's folder."""
+    """The student's scratch folder: on the first kernel, a copy of nbgrader's folder, given
+    to SANDBOX_UID; later kernels find it as the earlier ones left it (what they wrote is
+    theirs already, and root never walks a tree the student's code has touched)."""
     if not scratch.exists():
         copy_regular(cwd, scratch)
-    if os.geteuid() == 0:
-        _give(scratch, SANDBOX_UID)
+        if os.geteuid() == 0:
+            _give(scratch, SANDBOX_UID)
     return scratch
+
+
+def _socket_folder(connection_file):
+    """The folder the kernel creates its Unix sockets in (ipc transport), or None over TCP."""
+    connection = json.loads(Path(connection_file).read_text())
+    return Path(connection["ip"]).resolve().parent if connection.get("transport") == "ipc" else None
 
 
 def _readable_roots(connection_file):
@@ -136,9 +144,8 @@ def bwrap_argv(connection_file, cwd, scratch):
     for entry in _package_entries():
         bind("--ro-bind", entry, entry)
     # The kernel creates its Unix sockets (ipc transport) in this nbgrader run's own folder.
-    connection = json.loads(Path(connection_file).read_text())
-    if connection.get("transport") == "ipc":
-        sockets = Path(connection["ip"]).resolve().parent
+    sockets = _socket_folder(connection_file)
+    if sockets:
         bind("--bind", sockets, sockets)
     bind("--bind", scratch, cwd)
     argv += ["--chdir", cwd]
@@ -188,9 +195,9 @@ def main(argv):
     elif mode == "bwrap" and bwrap_available():
         if os.geteuid() == 0:        # the kernel, as SANDBOX_UID, must read these and bind there
             os.chown(connection_file, SANDBOX_UID, SANDBOX_UID)
-            connection = json.loads(Path(connection_file).read_text())
-            if connection.get("transport") == "ipc":
-                os.chown(Path(connection["ip"]).parent, SANDBOX_UID, SANDBOX_UID)
+            sockets = _socket_folder(connection_file)
+            if sockets:
+                os.chown(sockets, SANDBOX_UID, SANDBOX_UID)
         kernel = bwrap_argv(connection_file, cwd, scratch) + ["--"] + _drop_privileges() + kernel
     else:                            # fail closed: no kernel, so nothing is graded unsandboxed
         sys.exit(f"autograder sandbox: AUTOGRADER_SANDBOX={mode!r} and bubblewrap "
