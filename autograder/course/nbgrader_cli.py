@@ -7,13 +7,14 @@ import tempfile
 from pathlib import Path
 
 
-def run(args, cwd, env=None, budget=None, **kwargs):
+def run(args, cwd, budget, env=None, **kwargs):
     """Run `nbgrader <args>` with this Python. nbgrader itself calls the `alembic` and
     `jupyter` executables, so this environment's bin/ goes first on PATH even when the
     venv is not activated. `env`: extra environment variables.
 
     Each run gets its own Jupyter runtime folder (connection files, the kernels' sockets),
-    removed afterwards. `budget`: seconds of wall-clock time; past it the whole process
+    removed afterwards. `budget`: seconds of wall-clock time (every call has one: no wait
+    here is unbounded); past it the whole process
     group is killed (the kernel dies with it) and the return code is BUDGET_EXCEEDED."""
     env = {**os.environ, **(env or {})}
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
@@ -33,6 +34,7 @@ def run(args, cwd, env=None, budget=None, **kwargs):
 
 
 BUDGET_EXCEEDED = -999
+NO_KERNEL_S = 600       # a command that runs no student code: generous, but bounded
 
 
 # nbgrader's main, without jsonschema's optional rfc3987_syntax: it builds a grammar at import,

@@ -65,7 +65,7 @@ class Kernel:
                 "AUTOGRADER_SANDBOX": "none" if self.unsafe_no_sandbox else "bwrap"}
 
 
-def nbgrader(course, log, *args, budget=None, env=None):
+def nbgrader(course, log, *args, budget=nbgrader_cli.NO_KERNEL_S, env=None):
     """Run one nbgrader command in the course directory, appending its output to `log`.
     `budget`: seconds it may take (see `budget`), after which it is killed."""
     with open(log, "a") as out:
@@ -268,7 +268,9 @@ def _grade_locked(handins, course, kernel, db_url, jobs, force, log):
             state = "already graded, skipped" if done.get("skipped") else f"{done['seconds']:.1f} s"
             log(f"[{k}/{len(ids)}] {sid}: {total:g}/{TOTAL} ({state}; {time.perf_counter() - start:.0f} s so far)"
                 + "".join(f"\n      {p}" for p in done["problems"]))
-    if nbgrader(course, course / "logs" / "feedback.log", "generate_feedback", ASSIGNMENT, "--force"):
+    per_class = nbgrader_cli.NO_KERNEL_S + 5 * len(markers)      # HTML for every notebook of every student
+    if nbgrader(course, course / "logs" / "feedback.log", "generate_feedback", ASSIGNMENT, "--force",
+                budget=per_class):
         failures.append(f"nbgrader generate_feedback failed (see {course}/logs/feedback.log)")
     final = gradebook.scores(db_url, markers)            # the record of truth, hand-set scores included
     for sid, m in markers.items():
@@ -276,7 +278,7 @@ def _grade_locked(handins, course, kernel, db_url, jobs, force, log):
     exports.write_reports(course, markers, final)
     exports.export(course / "exports", markers, final)
     if nbgrader(course, course / "logs" / "export.log", "export", "--to",
-                str(course / "exports" / "nbgrader_grades.csv")):
+                str(course / "exports" / "nbgrader_grades.csv"), budget=per_class):
         failures.append(f"nbgrader export failed (see {course}/logs/export.log)")
     failures += [f"{sid} was not graded: {m['not_graded']}" for sid, m in markers.items() if m.get("not_graded")]
     return markers, failures
