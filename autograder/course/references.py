@@ -5,9 +5,10 @@
 
 Visible references come from the public seed in visible.py and ship with the homework.
 Hidden ones come from the instructor's seed (stored with them, so --check can regenerate
-them) and stay with the autograder, in two files: hidden_inputs.npz (inputs and the cached
-forward state, which the grading kernel reads) and secret/hidden_expected.npz (the
-expected outputs, which only the grading process reads).
+them) and stay with the autograder, in two files: hidden_inputs.npz (what the grading kernel
+reads: the inputs and, for backward parts only, the reference's forward state on their own
+inputs, never a forward part's answer) and secret/hidden_expected.npz (the expected
+outputs, which only the grading process reads).
 """
 
 import numpy as np
@@ -37,6 +38,10 @@ def build(seed, hidden_cases):
                 outputs, state = SPECS[part.id].truth(inputs), {}
             else:
                 outputs, state = SPECS[part.id].run(target, inputs, None)
+            if not SPECS[part.id].stateful:   # kept with the expected values, for the hints only
+                outputs = {**outputs, **({f"state/{k}": v for k, v in state.items()}
+                                         if SPECS[part.id].mistakes else {})}
+                state = {}
             for kind, values in [("inputs", inputs), ("expected", outputs), ("state", state)]:
                 for name, value in values.items():
                     arrays[f"{part.id}/{c}/{kind}/{name}"] = np.asarray(value)

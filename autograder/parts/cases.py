@@ -6,9 +6,10 @@ Expected values come from running the reference on these inputs
 
 A part's `run(target, x, state)` calls the student's code (`target` is their
 `mytorch` or, for notebook parts, the notebook's globals) on inputs `x` and returns
-(outputs, state): `state` is what the instance cached in forward. Backward parts are
-graded on their own: when the student's forward raises, the reference's cached state
-is put into the instance before backward is called.
+(outputs, state): `state` is what the instance cached in forward. A backward part is
+judged on what the student's own forward cached, as in a network; only where their forward
+raised or returned a wrong value is it judged on the reference's forward state instead, and
+the report says so (`_backward_case`), so one mistake does not cost two parts.
 """
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ class Spec:
     mistakes: object = None      # (inputs, state) -> [(hint, wrong value of an output)]; by output
     compare: object = None       # (name, got, expected) -> Verdict, instead of closeness
     truth: object = None         # inputs -> expected outputs, where they are not the reference's
+    stateful: bool = False       # a backward part: the reference's forward state is stored with
+                                 # its inputs (never a forward part's: that would be its answer)
 
 
 def _arrays(d):
@@ -35,25 +38,55 @@ def _arrays(d):
             if isinstance(v, np.ndarray) or (k.endswith("_shape") and isinstance(v, tuple))}
 
 
+def _cached(inst):
+    """What a layer's forward cached for backward: the names its class declares in `cache`
+    (the reference's do; see mytorch.nn.Module), else every array attribute."""
+    names = getattr(type(inst), "cache", None)
+    if isinstance(names, tuple) and names:
+        return _arrays({k: getattr(inst, k, None) for k in names})
+    return _arrays(inst.__dict__)
+
+
 def _restore(state):
     return {k: (tuple(int(s) for s in v) if k.endswith("_shape") else v) for k, v in state.items()}
 
 
-def _forward_then(inst, args, state):
-    """Run the student's forward, then give the instance the reference's cached state.
+def _backward_case(make, forward, backward, state, get_state=None, set_state=None):
+    """Run a backward part's case twice: on the student's own forward, and on the reference's.
 
-    Backward is graded on its own: a forward that raises, or caches a wrong value under
-    the name its docstring gives (e.g. Sigmoid's A), does not cost the backward part.
-    Returns the instance and its cached state after forward (stored with the references).
+    Own run: a fresh instance from `make()`, the student's `forward(inst)` (its outputs kept
+    as "forward/<name>", so the judge can tell whether it was right) and `backward(inst)` on
+    what that forward cached: a forward that returns the right value but caches a wrong one
+    loses the backward part, as it would in a network. If it raises, its error is kept as
+    "error/own". Injected run (only where `state`, the reference's cached state on these
+    inputs, is given: in checks, never when references are made): the student's forward, then
+    the reference's state put in its place, then backward, as "injected/<name>". The judge
+    uses the injected outputs only when the student's forward raised or returned a wrong
+    value, and says so (`run.judge`). Returns (outputs, the state the own forward cached).
+    `get_state`, `set_state`: how to read and replace an instance's cached state (default:
+    its array attributes).
     """
+    get_state = get_state or _cached
+    set_state = set_state or (lambda inst, state: inst.__dict__.update(_restore(state)))
+    inst, out, cached = make(), {}, {}
     try:
-        inst.forward(*args)
-    except Exception:
-        if not state:
+        out.update({f"forward/{k}": v for k, v in forward(inst).items()})
+        cached = get_state(inst)
+        out.update(backward(inst))
+    except Exception as e:
+        if state is None:
             raise
+        from .run import where
+        out["error/own"] = np.array(f"{type(e).__name__}: {str(e)[:300]}{where(e)}")
     if state:
-        inst.__dict__.update(_restore(state))
-    return inst, _arrays(inst.__dict__)
+        inst = make()
+        try:
+            forward(inst)
+        except Exception:
+            pass
+        set_state(inst, state)
+        out.update({f"injected/{k}": v for k, v in backward(inst).items()})
+    return out, cached
 
 
 # ---- Linear -----------------------------------------------------------------------------
@@ -76,9 +109,11 @@ def _run_linear_forward(mt, x, state):
 
 
 def _run_linear_backward(mt, x, state):
-    layer, cached = _forward_then(_linear(mt, x), (x["A"].copy(),), state)
-    dLdA = layer.backward(x["dLdZ"].copy())
-    return {"dLdA": dLdA, "dLdW": layer.dLdW, "dLdb": layer.dLdb}, cached
+    def backward(layer):
+        dLdA = layer.backward(x["dLdZ"].copy())
+        return {"dLdA": dLdA, "dLdW": layer.dLdW, "dLdb": layer.dLdb}
+    return _backward_case(lambda: _linear(mt, x), lambda layer: {"Z": layer.forward(x["A"].copy())},
+                          backward, state)
 
 
 # ---- activations ----------------------------------------------------------------------------
@@ -112,11 +147,13 @@ def _run_activation_forward(name):
 
 def _run_activation_backward(name):
     def run(mt, x, state):
-        inst, cached = _forward_then(getattr(mt.nn, name)(), (x["Z"].copy(),), state)
-        out = {"dLdZ": inst.backward(x["dLdA"].copy())}
-        if name == "Softmax":
-            out["jacobian"] = inst.jacobian()
-        return out, cached
+        def backward(inst):
+            out = {"dLdZ": inst.backward(x["dLdA"].copy())}
+            if name == "Softmax":
+                out["jacobian"] = inst.jacobian()
+            return out
+        return _backward_case(getattr(mt.nn, name), lambda inst: {"A": inst.forward(x["Z"].copy())},
+                              backward, state)
     return run
 
 
@@ -181,8 +218,9 @@ def _run_loss_forward(name):
 
 def _run_loss_backward(name):
     def run(mt, x, state):
-        inst, cached = _forward_then(_loss(mt, name, x), (x["A"].copy(), x["Y"].copy()), state)
-        return {"dLdA": inst.backward()}, cached
+        return _backward_case(lambda: _loss(mt, name, x),
+                              lambda inst: {"loss": np.float64(inst.forward(x["A"].copy(), x["Y"].copy()))},
+                              lambda inst: {"dLdA": inst.backward()}, state)
     return run
 
 
@@ -316,19 +354,33 @@ def _split(flat, sizes):
     return out
 
 
+class _Net:
+    """unitwise's forward state, the lists z and y, as an instance _backward_case can run."""
+
+    def __init__(self, mt, x):
+        self.mt, self.x, (self.w, self.b, self.f) = mt, x, _network(x)
+        self.sizes = [len(layer) for layer in self.b[1:]]
+
+    def forward(self):
+        self.z, self.y = self.mt.unitwise.forward(self.w, self.b, self.f, self.x["x"].tolist())
+        return {"z": _flat(self.z), "y": _flat(self.y)}
+
+    def backward(self):
+        dw, db, dy0 = self.mt.unitwise.backward(self.w, self.f, self.z, self.y, self.x["dDiv_dY"].tolist())
+        return {"dw": _flat(dw), "db": _flat(db), "dy0": np.array(dy0, dtype=float)}
+
+    def state(self):          # y with the input first, as stored with the references
+        return {"z": _flat(self.z), "y": np.concatenate([self.x["x"], _flat(self.y)])}
+
+    def set_state(self, state):
+        x0 = self.x["x"]
+        self.z = _split(state["z"], self.sizes)
+        self.y = [list(map(float, x0))] + _split(state["y"][len(x0):], self.sizes)[1:]
+
+
 def _run_unitwise_backward(mt, x, state):
-    w, b, f = _network(x)
-    try:
-        z, y = mt.unitwise.forward(w, b, f, x["x"].tolist())
-    except Exception:
-        if not state:
-            raise
-        sizes = [len(layer) for layer in b[1:]]
-        z = _split(state["z"], sizes)
-        y = [list(map(float, x["x"]))] + _split(state["y"][len(x["x"]):], sizes)[1:]
-    dw, db, dy0 = mt.unitwise.backward(w, f, z, y, x["dDiv_dY"].tolist())
-    cached = {"z": _flat(z), "y": np.concatenate([x["x"], _flat(y)])}
-    return {"dw": _flat(dw), "db": _flat(db), "dy0": np.array(dy0, dtype=float)}, cached
+    return _backward_case(lambda: _Net(mt, x), _Net.forward, _Net.backward, state,
+                          _Net.state, _Net.set_state)
 
 
 # ---- notebook 1: optimisation (eqs. 2.1-2.6, lectures/01_risk_and_minimisation.ipynb) -------
@@ -417,7 +469,7 @@ SPECS = {
     "opt_hessian": Spec(_make_hessian, _run_hessian, rtol=1e-4),
     "opt_gd": Spec(_make_gd, _run_gd),
     "linear_forward": Spec(_make_linear, _run_linear_forward),
-    "linear_backward": Spec(_make_linear, _run_linear_backward),
+    "linear_backward": Spec(_make_linear, _run_linear_backward, stateful=True),
     "training": Spec(_make_training, _run_training, compare=_compare_training,
                      truth=_training_labels),
     "sgd_step": Spec(_make_sgd(0.0), _run_sgd),
@@ -425,7 +477,7 @@ SPECS = {
     "sequential_forward": Spec(_make_sequential, _run_sequential_forward),
     "sequential_backward": Spec(_make_sequential, _run_sequential_backward, mistakes=_sequential_mistakes),
     "unitwise_forward": Spec(_make_unitwise, _run_unitwise_forward),
-    "unitwise_backward": Spec(_make_unitwise, _run_unitwise_backward),
+    "unitwise_backward": Spec(_make_unitwise, _run_unitwise_backward, stateful=True),
 }
 for _name, _cls, _large, _mistakes in [("identity", "Identity", False, None),
                                        ("sigmoid", "Sigmoid", True, _sigmoid_mistakes),
@@ -434,8 +486,9 @@ for _name, _cls, _large, _mistakes in [("identity", "Identity", False, None),
                                        ("softmax", "Softmax", True, _softmax_mistakes)]:
     SPECS[f"{_name}_forward"] = Spec(_make_activation(_large), _run_activation_forward(_cls))
     SPECS[f"{_name}_backward"] = Spec(_make_activation(_large), _run_activation_backward(_cls),
-                                      mistakes=_mistakes)
+                                      mistakes=_mistakes, stateful=True)
 for _name, _cls, _mistakes in [("mse", "MSELoss", None), ("bce", "BCELoss", None),
                                ("ce", "CrossEntropyLoss", _ce_mistakes)]:
     SPECS[f"{_name}_forward"] = Spec(_make_loss(_name), _run_loss_forward(_cls), mistakes=_mistakes)
-    SPECS[f"{_name}_backward"] = Spec(_make_loss(_name), _run_loss_backward(_cls), mistakes=_mistakes)
+    SPECS[f"{_name}_backward"] = Spec(_make_loss(_name), _run_loss_backward(_cls), mistakes=_mistakes,
+                                      stateful=True)

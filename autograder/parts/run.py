@@ -39,6 +39,7 @@ class PartResult:
     verdicts: list = field(default_factory=list)   # (case number, Verdict) pairs
     error: str = ""                                 # what the student's code raised, if it did
     warnings: list = field(default_factory=list)
+    notes: list = field(default_factory=list)       # how a case was judged, where it was unusual
 
     def report(self, show_values=True):
         p = BY_ID[self.part]
@@ -49,6 +50,7 @@ class PartResult:
         for case, v in self.verdicts:
             if not v.passed:
                 lines.append(f"  case {case}: " + v.text(show_values))
+        lines += [f"  {note}" for note in self.notes]
         lines += [f"  warning raised by your code: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -92,17 +94,48 @@ def where(error):
     return f" (at {'/'.join(parts[len(parts) - parts[::-1].index('mytorch') - 1:])}:{frames[-1].lineno})"
 
 
+def own_or_injected(expected, out, rtol):
+    """Which of a backward case's two runs (cases._backward_case) to judge, and why.
+
+    Returns (outputs, note, error): the own run's outputs when the student's forward returned
+    the expected "forward/..." values (then a raise in their backward is `error`), else the
+    run on the reference's forward state, with a note saying so. Forward parts pass through."""
+    forward = {k: v for k, v in expected.items() if k.startswith("forward/")}
+    if not forward:
+        return out, "", ""
+    wrong = [k[len("forward/"):] for k, v in forward.items() if not compare(k, out.get(k), v, rtol).passed]
+    if not wrong:
+        error = out.get("error/own")
+        return out, "", (str(error) if error is not None else "")
+    own_error = out.get("error/own")
+    why = (f"raised ({own_error})" if own_error is not None and not any(k in out for k in forward)
+           else f"returned a wrong {', '.join(wrong)}")
+    injected = {k[len("injected/"):]: v for k, v in out.items() if k.startswith("injected/")}
+    return injected, (f"your forward {why}, so backward was judged on the reference's forward "
+                      f"state instead of yours"), ""
+
+
 def judge(part, cases, results, error="", caught=()):
     """Compare each case's outputs with its expected values: a PartResult."""
     spec, result = SPECS[part], PartResult(part, not error, error=error, warnings=list(caught))
     if error:
         return result
     for number, (case, out) in enumerate(zip(cases, results)):
+        out, note, own_error = own_or_injected(case["expected"], out, spec.rtol)
+        if note:
+            result.notes.append(f"case {number}: {note}")
+        if own_error:
+            result.passed, result.error = False, f"case {number}: {own_error}"
+            return result
         A = case["inputs"].get("A", case["inputs"].get("Z"))
         n = A.shape[0] if A is not None and A.ndim >= 1 else None
         c = A.shape[1] if A is not None and A.ndim == 2 else None
-        mistakes = spec.mistakes(case["inputs"], _restore(case["state"])) if spec.mistakes else {}
+        state = {**case["state"], **{k[len("state/"):]: v for k, v in case["expected"].items()
+                                     if k.startswith("state/")}}
+        mistakes = spec.mistakes(case["inputs"], _restore(state)) if spec.mistakes else {}
         for name, expected in case["expected"].items():
+            if name.startswith(("forward/", "state/")):    # not graded: see own_or_injected, references
+                continue
             if spec.compare:
                 verdict = spec.compare(name, out.get(name), expected)
             else:

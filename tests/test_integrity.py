@@ -1,0 +1,127 @@
+"""Points that only the work can earn: what the student's kernel can read gives no answer away,
+and a backward part is judged on the student's own forward, as in a network.
+
+Graded in-process on the hidden cases (the same `outputs` and `judge` that grading runs, without
+nbgrader), so each hole is shown closed in seconds; the end-to-end course cycle grades the same
+way through nbgrader.
+"""
+import numpy as np
+import pytest
+
+from autograder import parts
+from autograder.course.paths import REFERENCE
+from autograder.grading import hidden
+from autograder.parts import run as checker
+from autograder.samples import Mistake, apply
+from autograder.student import load_package
+
+
+def hidden_results(package):
+    """{part: PartResult} of every mytorch part of `package` on the hidden cases."""
+    inputs, expected = checker.load(hidden.INPUTS), checker.load(hidden.EXPECTED)
+    results = {}
+    for p in parts.PARTS:
+        if p.notebook != parts.NB_MYTORCH:
+            continue
+        cases = [dict(c, expected=e["expected"]) for c, e in zip(inputs[p.id], expected[p.id])]
+        results[p.id] = checker.judge(p.id, cases, *checker.outputs(p.id, package, inputs[p.id]))
+    return results
+
+
+def _arrays(path):
+    with np.load(path, allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+def test_no_array_the_kernel_can_read_is_an_expected_output():
+    """Every graded output of every hidden case is absent from hidden_inputs.npz, but where the
+    answer is one of the case's own inputs (Identity's A is its Z)."""
+    readable = _arrays(hidden.INPUTS)
+    found = []
+    for key, value in _arrays(hidden.EXPECTED).items():
+        if key == "seed" or key.split("/")[3] in ("forward", "state") or value.dtype.kind not in "fc" \
+                or value.size < 2 or np.ptp(value) == 0:     # a constant (all zeros, say) tells nothing
+            continue
+        part, case = key.split("/")[:2]
+        own_inputs = [v for k, v in readable.items()
+                      if k.startswith(f"{part}/{case}/inputs/") and v.dtype.kind in "fc"]
+        if any(v.shape == value.shape and np.allclose(v, value) for v in own_inputs):
+            continue
+        found += [(key, k) for k, v in readable.items()
+                  if v.dtype.kind in "fc" and v.shape == value.shape and value.size > 1
+                  and np.allclose(v, value)]
+    assert not found, f"expected outputs readable by the kernel (expected, where): {found[:5]}"
+
+
+def test_forward_parts_store_no_state():
+    stored = {k.split("/")[0] for k in _arrays(hidden.INPUTS) if k.count("/") == 3 and k.split("/")[2] == "state"}
+    assert stored and all(parts.BY_ID[p].id.endswith("backward") for p in stored), stored
+
+
+LOOKUP = '''
+def _looked_up(Z):
+    """The answer to Z if the hidden inputs hold it: a cheat, which must earn nothing."""
+    import pathlib
+    import numpy as np
+    files = list(pathlib.Path(__file__).resolve().parents[2].rglob("hidden_inputs.npz"))
+    with np.load(files[0]) as data:
+        for key in data.files:
+            if key.endswith("/inputs/Z") and data[key].shape == Z.shape and np.array_equal(data[key], Z):
+                answer = key[:-len("inputs/Z")] + "state/A"
+                if answer in data.files:
+                    return data[answer]
+    return np.zeros_like(Z)
+
+'''
+
+
+@pytest.fixture(scope="module")
+def honest():
+    return hidden_results(load_package(REFERENCE, "mt_integrity_reference"))
+
+
+def _package(tmp_path, name, file, *edits, prepend=""):
+    folder = apply(Mistake(name, file, tuple(edits), frozenset(), ""), REFERENCE, tmp_path / "mytorch")
+    if prepend:
+        path = folder / file
+        text = path.read_text()
+        at = text.index("\nclass ")
+        path.write_text(text[:at] + "\n" + prepend + text[at:])
+    return load_package(folder, f"mt_{name}")
+
+
+def test_a_forward_that_looks_its_answer_up_in_the_hidden_inputs_earns_nothing(tmp_path, honest):
+    assert all(r.passed for r in honest.values())
+    package = _package(tmp_path, "lookup", "nn/activation.py",
+                       ("        self.A = np.where(Z >= 0, 1 / (1 + e), e / (1 + e))\n        return self.A",
+                        "        self.A = _looked_up(Z)\n        return self.A"),
+                       ("        self.A = np.tanh(Z)\n        return self.A",
+                        "        self.A = _looked_up(Z)\n        return self.A"),
+                       prepend=LOOKUP)
+    results = hidden_results(package)
+    assert not results["sigmoid_forward"].passed and not results["tanh_forward"].passed
+    lost = {p for p, r in results.items() if not r.passed}
+    assert lost == {"sigmoid_forward", "tanh_forward"}, lost
+
+
+def test_a_forward_that_caches_the_wrong_value_loses_the_backward_part(tmp_path):
+    """Sigmoid returning the right A but caching Z breaks every network: backward must fail."""
+    package = _package(tmp_path, "cache_Z", "nn/activation.py",
+                       ("        self.A = np.where(Z >= 0, 1 / (1 + e), e / (1 + e))\n        return self.A",
+                        "        self.A = Z\n        return np.where(Z >= 0, 1 / (1 + e), e / (1 + e))"))
+    results = hidden_results(package)
+    assert results["sigmoid_forward"].passed
+    assert not results["sigmoid_backward"].passed
+    assert not any("reference's forward state" in n for n in results["sigmoid_backward"].notes)
+
+
+def test_a_wrong_forward_costs_only_the_forward_part_and_the_report_says_so(tmp_path):
+    """Backward is then judged on the reference's forward state: one mistake, one part."""
+    package = _package(tmp_path, "forward_only", "nn/activation.py",
+                       ("        self.A = np.tanh(Z)\n        return self.A",
+                        "        self.A = np.tanh(Z)\n        return 2 * self.A"))
+    results = hidden_results(package)
+    assert not results["tanh_forward"].passed
+    assert results["tanh_backward"].passed
+    assert all("reference's forward state" in n for n in results["tanh_backward"].notes)
+    assert "reference's forward state" in results["tanh_backward"].report()
