@@ -14,6 +14,7 @@ from autograder.grading import hidden
 from autograder.parts import run as checker
 from autograder.samples import Mistake, apply
 from autograder.student import load_package
+from mistakes import MISTAKES
 
 
 def hidden_results(package):
@@ -125,3 +126,47 @@ def test_a_wrong_forward_costs_only_the_forward_part_and_the_report_says_so(tmp_
     assert results["tanh_backward"].passed
     assert all("reference's forward state" in n for n in results["tanh_backward"].notes)
     assert "reference's forward state" in results["tanh_backward"].report()
+
+
+@pytest.mark.parametrize("m", MISTAKES, ids=lambda m: m.name)
+def test_each_catalogued_mistake_loses_exactly_its_parts_on_the_hidden_cases(tmp_path, m):
+    results = hidden_results(load_package(apply(m, REFERENCE, tmp_path / "mytorch"), f"mt_hidden_{m.name}"))
+    lost = {p for p, r in results.items() if not r.passed}
+    assert lost == {p for p in m.lost if parts.BY_ID[p].notebook == parts.NB_MYTORCH}, \
+        "\n".join(results[p].report() for p in sorted(lost))
+
+
+def _notebook_results(overrides):
+    """{part: PartResult} of the optimisation parts, hidden cases, reference answers but `overrides`."""
+    from autograder.course.notebook_answers import namespace
+    ns = {**namespace(), **overrides}
+    inputs, expected = checker.load(hidden.INPUTS), checker.load(hidden.EXPECTED)
+    results = {}
+    for p in ("opt_critical", "opt_hessian", "opt_gd"):
+        cases = [dict(c, expected=e["expected"]) for c, e in zip(inputs[p], expected[p])]
+        results[p] = checker.judge(p, cases, *checker.outputs(p, ns, inputs[p]))
+    return results
+
+
+def _second_derivative_sign(coeffs, x):
+    """The test without its third answer: never "inflection"."""
+    return "minimum" if np.polyval(np.polyder(np.asarray(coeffs, float), 2), x) > 0 else "maximum"
+
+
+def _diagonal_only(H):
+    """Reads the diagonal, as if H were never rotated."""
+    d = np.diag(np.asarray(H, float))
+    return "minimum" if (d > 0).all() else "maximum" if (d < 0).all() else "saddle"
+
+
+@pytest.mark.parametrize("overrides, lost", [
+    ({}, set()),
+    ({"classify_hessian": lambda H: "saddle"}, {"opt_hessian"}),
+    ({"classify_hessian": _diagonal_only}, {"opt_hessian"}),
+    ({"classify_critical_point": _second_derivative_sign}, {"opt_critical"}),
+    ({"critical_points": lambda c: np.sort(np.roots(np.polyder(np.asarray(c, float))).real)}, {"opt_critical"}),
+], ids=["reference", "always_saddle", "diagonal_only", "no_inflection", "complex_roots_kept"])
+def test_the_hidden_optimisation_cases_need_every_kind(overrides, lost):
+    results = _notebook_results(overrides)
+    assert {p for p, r in results.items() if not r.passed} == lost, \
+        "\n".join(r.report() for r in results.values())

@@ -11,6 +11,7 @@ judged on what the student's own forward cached, as in a network; only where the
 raised or returned a wrong value is it judged on the reference's forward state instead, and
 the report says so (`_backward_case`), so one mistake does not cost two parts.
 """
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,9 @@ import numpy as np
 from .data import load_digits_split
 
 TRAINING_THRESHOLD = 0.95
+# An input key marking a stability case: there a warning (overflow, log of 0) fails the case,
+# as a non-finite output does everywhere (`run.outputs` records each such case's warnings).
+STABLE = "stability"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,13 @@ def _restore(state):
     return {k: (tuple(int(s) for s in v) if k.endswith("_shape") else v) for k, v in state.items()}
 
 
+def _silently(forward, inst):
+    """forward(inst) with its warnings dropped: they are the forward part's, reported there."""
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        return forward(inst)
+
+
 def _backward_case(make, forward, backward, state, get_state=None, set_state=None):
     """Run a backward part's case twice: on the student's own forward, and on the reference's.
 
@@ -70,7 +81,7 @@ def _backward_case(make, forward, backward, state, get_state=None, set_state=Non
     set_state = set_state or (lambda inst, state: inst.__dict__.update(_restore(state)))
     inst, out, cached = make(), {}, {}
     try:
-        out.update({f"forward/{k}": v for k, v in forward(inst).items()})
+        out.update({f"forward/{k}": v for k, v in _silently(forward, inst).items()})
         cached = get_state(inst)
         out.update(backward(inst))
     except Exception as e:
@@ -81,7 +92,7 @@ def _backward_case(make, forward, backward, state, get_state=None, set_state=Non
     if state:
         inst = make()
         try:
-            forward(inst)
+            _silently(forward, inst)
         except Exception:
             pass
         set_state(inst, state)
@@ -128,11 +139,9 @@ def _make_activation(large):
     def make(rng, hidden):
         shapes = [(4, 5), (1, 3), (6, 2)] if hidden else [(2, 3)]
         cases = [{"Z": rng.standard_normal(s) * 3, "dLdA": rng.standard_normal(s)} for s in shapes]
-        if large:                     # magnitudes that overflow a naive exp
-            cases.append({"Z": _huge(rng, (2, 3)), "dLdA": rng.standard_normal((2, 3))})
-        if hidden:                    # keep ReLU's kink out of the comparison
-            for c in cases:
-                c["Z"][np.abs(c["Z"]) < 1e-3] = 0.5
+        cases[0]["Z"][0, :2] = 0.0    # ReLU's kink: its derivative at 0 is taken as 0 (as torch does)
+        if large:                     # magnitudes that overflow a naive exp: graded for stability
+            cases.append({"Z": _huge(rng, (2, 3)), "dLdA": rng.standard_normal((2, 3)), STABLE: True})
         return cases
     return make
 
@@ -169,6 +178,11 @@ def _tanh_mistakes(x, state):
                       g * (1 - Z ** 2))]}
 
 
+def _relu_mistakes(x, state):
+    return {"dLdZ": [("at Z = 0 exactly ReLU has no derivative; the package takes it as 0, as torch "
+                      "does: pass dL/dA where Z > 0, not Z >= 0", x["dLdA"] * (x["Z"] >= 0))]}
+
+
 def _softmax_mistakes(x, state):
     A, g = state.get("A"), x["dLdA"]
     if A is None:
@@ -197,7 +211,11 @@ def _make_loss(kind):
                     cases.append({"A": rng.standard_normal((n, c)), "Y": rng.integers(0, c, n),
                                   "alpha": np.float64(0.1)})
         if kind == "ce":
-            cases.append({"A": _huge(rng, (2, 3)), "Y": rng.integers(0, 3, 2), "alpha": np.float64(0.0)})
+            cases.append({"A": _huge(rng, (2, 3)), "Y": rng.integers(0, 3, 2), "alpha": np.float64(0.0),
+                          STABLE: True})
+        if kind == "bce":             # a sigmoid saturated to exactly 0 or 1: log 0 (clamped at -100)
+            cases.append({"A": np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 1e-300]]),
+                          "Y": np.array([[0.0, 1.0, 1.0], [0.0, 1.0, 0.0]]), STABLE: True})
         if not hidden and kind == "ce":
             cases.append({"A": rng.standard_normal((2, 3)), "Y": np.array([1, 0]), "alpha": np.float64(0.3)})
         return cases
@@ -385,12 +403,27 @@ def _run_unitwise_backward(mt, x, state):
 
 # ---- notebook 1: optimisation (eqs. 2.1-2.6, lectures/01_risk_and_minimisation.ipynb) -------
 def _make_critical(rng, hidden):
-    polys = 4 if hidden else 1
-    return [{"coeffs": np.round(rng.uniform(-3, 3, 5 if k % 2 else 4), 2)} for k in range(polys)] \
-        if hidden else [{"coeffs": np.array([1.0, -6.0, 9.0, 1.0])}]
+    """Polynomials whose f' has chosen distinct real roots (and, in one, a complex pair that must
+    not count); then a probe: classify_critical_point at given points, one of them a critical
+    point with f'' = 0 ("inflection"): f = x^5/5 - x^3 + 1/2, critical at 0 and +-sqrt(3)."""
+    if not hidden:
+        return [{"coeffs": np.array([1.0, -6.0, 9.0, 1.0])}]
+    cases = []
+    for k, count in enumerate([1, 2, 3]):
+        roots = np.sort(rng.choice(np.arange(-3, 4), count, replace=False)).astype(float)
+        derivative = rng.choice([-1.0, 1.0]) * np.poly(roots)
+        if k == 0:                                       # times x^2 + 1: no real root
+            derivative = np.polymul(derivative, [1.0, 0.0, 1.0])
+        cases.append({"coeffs": np.polyint(derivative, k=float(rng.integers(-2, 3)))})
+    cases.append({"coeffs": np.array([0.2, 0.0, -1.0, 0.0, 0.0, 0.5]),
+                  "x": np.array([-np.sqrt(3), 0.0, np.sqrt(3)])})
+    return cases
 
 
 def _run_critical(ns, x, state):
+    if "x" in x:             # the probe: classification at given points only
+        return {"kinds": np.array([ns["classify_critical_point"](x["coeffs"].copy(), float(p))
+                                   for p in x["x"]], dtype=str)}, {}
     points = np.asarray(ns["critical_points"](x["coeffs"].copy()), dtype=float)
     kinds = np.array([ns["classify_critical_point"](x["coeffs"].copy(), p) for p in points], dtype=str)
     return {"points": points, "kinds": kinds}, {}
@@ -400,12 +433,19 @@ def _quadratic_cubic(Q, g):
     return lambda p: 0.5 * p @ Q @ p + g @ p ** 3
 
 
+HESSIAN_SIGNS = [(1, 1), (-1, -1), (1, -1), (0, 1), (-1, 0)]   # minimum, maximum, saddle, undetermined x2
+
+
 def _make_hessian(rng, hidden):
+    """H = Q diag(lambda) Q^T, rotated by a random Q: every kind, a zero eigenvalue (undetermined)
+    included; the kind is judged from the eigenvalues with the threshold 1e-9 the docstring states."""
     cases = []
-    for _ in range(3 if hidden else 1):
+    for signs in (HESSIAN_SIGNS if hidden else [(1, -1)]):
         R = rng.standard_normal((2, 2))
+        Q = np.linalg.qr(rng.standard_normal((2, 2)))[0] if hidden else np.eye(2)
+        M = Q @ np.diag(np.array(signs) * rng.uniform(0.5, 2, 2)) @ Q.T
         cases.append({"Q": R + R.T, "g": rng.standard_normal(2), "p": rng.standard_normal(2),
-                      "M": np.diag(rng.choice([-1.0, 1.0], 2) * rng.uniform(0.5, 2, 2))})
+                      "M": (M + M.T) / 2})
     if not hidden:
         cases[0]["M"] = np.array([[2.0, 0.0], [0.0, -1.0]])
     return cases
@@ -481,8 +521,8 @@ SPECS = {
 }
 for _name, _cls, _large, _mistakes in [("identity", "Identity", False, None),
                                        ("sigmoid", "Sigmoid", True, _sigmoid_mistakes),
-                                       ("tanh", "Tanh", False, _tanh_mistakes),
-                                       ("relu", "ReLU", False, None),
+                                       ("tanh", "Tanh", True, _tanh_mistakes),
+                                       ("relu", "ReLU", False, _relu_mistakes),
                                        ("softmax", "Softmax", True, _softmax_mistakes)]:
     SPECS[f"{_name}_forward"] = Spec(_make_activation(_large), _run_activation_forward(_cls))
     SPECS[f"{_name}_backward"] = Spec(_make_activation(_large), _run_activation_backward(_cls),

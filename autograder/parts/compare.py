@@ -79,6 +79,12 @@ def compare(name, got, expected, rtol=RTOL, n=None, c=None, mistakes=()):
     got = got.astype(np.float64)
     if _close(got, expected, rtol):
         return Verdict(name, True)
+    bad = ~np.isfinite(got) & np.isfinite(expected)
+    if np.any(bad):             # never "largest abs. error 0": say what is not a number, and where
+        i = tuple(int(k) for k in np.argwhere(bad)[0])
+        return Verdict(name, False, f"got {got[i]!r} at index {i} ({int(bad.sum())} of {bad.size} entries "
+                       f"not finite) where the expected value is finite", diagnose(got, expected, n, c),
+                       f"expected {float(expected[i])!r}")
     err = np.abs(got - expected)
     rel = err / np.maximum(np.abs(expected), ATOL)
     i = np.unravel_index(np.argmax(np.nan_to_num(rel, nan=np.inf)), rel.shape) if rel.ndim else ()

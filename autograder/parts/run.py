@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cases import SPECS, _restore
+from .cases import SPECS, STABLE, _restore
 from .compare import compare
 from . import BY_ID
 
@@ -61,11 +61,31 @@ class PartResult:
 
 def _run_quietly(run, *args):
     """Call the student's code with warnings and stderr captured: in nbgrader any stderr
-    output in a test cell scores it zero, and a harmless warning must not do that."""
-    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(io.StringIO()):
+    output in a test cell scores it zero, and a warning costs points only in a stability case.
+    numpy's overflow, division by 0 and invalid values are made warnings here, whatever np.seterr
+    said before (underflow to 0 is harmless and stays silent)."""
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(io.StringIO()), \
+            np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
         warnings.simplefilter("always")
         result = run(*args)
     return result, sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+
+
+WARNED = "warnings"     # in a stability case's outputs: the warnings its run raised
+
+
+def stability(out):
+    """The Verdict on a stability case's warnings (recorded by `outputs`; none may be raised)."""
+    from .compare import Verdict
+    warned = out.get(WARNED)
+    if warned is None or warned.dtype.kind not in "US" or warned.ndim != 1:
+        return Verdict("stability", False, "no record of the warnings this stability case raised")
+    if warned.size:
+        return Verdict("stability", False, f"your code raised {'; '.join(map(str, warned[:3]))} on inputs "
+                       f"it must handle without overflow", "rewrite it so that no exp overflows and no "
+                       "log sees 0: subtract the row maximum (softmax, cross-entropy), take exp only of "
+                       "-|z| (sigmoid), use np.tanh, clamp log at -100 (BCE)")
+    return Verdict("stability", True)
 
 
 def outputs(part, target, cases):
@@ -79,7 +99,10 @@ def outputs(part, target, cases):
         except Exception as e:   # the student's code raised: this part scores zero
             return results, f"case {number}: {type(e).__name__}: {str(e)[:300]}{where(e)}", seen
         seen += [w for w in caught if w not in seen]
-        results.append(out if isinstance(out, dict) else {})
+        out = dict(out) if isinstance(out, dict) else {}
+        if case["inputs"].get(STABLE):
+            out[WARNED] = np.array(caught, dtype=str)
+        results.append(out)
     return results, "", seen
 
 
@@ -121,7 +144,11 @@ def judge(part, cases, results, error="", caught=()):
     if error:
         return result
     for number, (case, out) in enumerate(zip(cases, results)):
-        out, note, own_error = own_or_injected(case["expected"], out, spec.rtol)
+        own, (out, note, own_error) = out, own_or_injected(case["expected"], out, spec.rtol)
+        if case["inputs"].get(STABLE) and not note:    # a wrong forward's warnings are its own part's
+            verdict = stability(own)
+            result.verdicts.append((number, verdict))
+            result.passed &= verdict.passed
         if note:
             result.notes.append(f"case {number}: {note}")
         if own_error:
