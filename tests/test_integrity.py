@@ -170,3 +170,90 @@ def test_the_hidden_optimisation_cases_need_every_kind(overrides, lost):
     results = _notebook_results(overrides)
     assert {p for p, r in results.items() if not r.passed} == lost, \
         "\n".join(r.report() for r in results.values())
+
+
+# ---- training: graded on what the student's train() learns -----------------------------------
+@pytest.fixture(scope="module")
+def training_ns():
+    """The training notebook's namespace with the reference train() (and mytorch)."""
+    from autograder.course.notebook_answers import namespace
+    return namespace(parts.NB_TRAIN)
+
+
+def _training(ns, visible=False):
+    from autograder.parts import visible as shown
+    refs = checker.load(shown.REFS) if visible else None
+    inputs = refs["training"] if visible else checker.load(hidden.INPUTS)["training"]
+    expected = refs["training"] if visible else checker.load(hidden.EXPECTED)["training"]
+    cases = [dict(c, expected=e["expected"]) for c, e in zip(inputs, expected)]
+    return checker.judge("training", cases, *checker.outputs("training", ns, inputs))
+
+
+def test_the_reference_train_earns_every_point_on_the_hidden_and_the_public_split(training_ns):
+    for visible in (False, True):
+        r = _training(training_ns, visible)
+        assert r.passed and r.score == parts.BY_ID["training"].points, r.report()
+
+
+class _Lookup:
+    """A "model" that knows the answers: the hole of a grader that calls forward on its test set."""
+    def forward(self, X):
+        return np.eye(10)[np.zeros(len(X), dtype=int)]
+
+
+def _wrapped_nearest_neighbour(ns):
+    """A Sequential whose forward is 1-nearest-neighbour on the training digits; its Linear
+    layers keep their random initial weights."""
+    mt = ns["mytorch"]
+
+    def train(X_train, y_train, X_val, y_val, rng):
+        class Memory(mt.nn.Sequential):
+            def forward(self, X):
+                nearest = np.argmin(((X[:, None, :] - X_train[None]) ** 2).sum(-1), axis=1)
+                return np.eye(10)[y_train[nearest]]
+        return Memory(mt.nn.Linear(64, 10)), {}
+    return train
+
+
+def test_a_model_that_does_not_learn_earns_nothing(training_ns):
+    for train, says in [(lambda *a: (_Lookup(), {}), "must return (model, history)"),
+                        (_wrapped_nearest_neighbour(training_ns), "test accuracy 0.")]:
+        r = _training({**training_ns, "train": train})
+        assert r.score == 0 and says in r.report(False), r.report(False)
+    # the same nearest neighbour passes the public check, which uses the student's own forward
+    assert _training({**training_ns, "train": _wrapped_nearest_neighbour(training_ns)}, visible=True).passed
+
+
+def test_recorded_predictions_are_never_believed(training_ns):
+    """A kernel that writes "predictions" (the labels, say) into the hidden record gains nothing."""
+    from autograder.parts.data import digits
+    inputs, expected = checker.load(hidden.INPUTS)["training"], checker.load(hidden.EXPECTED)["training"]
+    out, _ = checker.outputs("training", {**training_ns, "train": _wrapped_nearest_neighbour(training_ns)},
+                             inputs)[:2]
+    out[0]["predictions"] = digits()[1][expected[0]["expected"]["test"]]
+    cases = [dict(inputs[0], expected=expected[0]["expected"])]
+    assert checker.judge("training", cases, out).score == 0
+
+
+@pytest.mark.parametrize("accuracy, points", [(0.80, 0.0), (0.83, 0.0), (0.88, 5.0), (0.93, 10.0), (0.99, 10.0)])
+def test_training_points_are_linear_from_83_to_93_percent(accuracy, points):
+    from autograder.parts import cases
+    labels = np.arange(1000) % 10
+    got = labels.copy()
+    got[:round((1 - accuracy) * 1000)] += 1
+    verdict, fraction = cases._judge_training({"predictions": got}, {"predictions": labels})
+    assert fraction * 10 == pytest.approx(points) and verdict.passed == (points == 10)
+
+
+def test_a_recorded_network_that_is_not_an_mlp_from_64_to_10_is_refused():
+    from autograder.grading import learned
+    W = np.zeros((10, 64))
+    good = {"layers": np.array(["Linear"]), "W0": W, "b0": np.zeros(10)}
+    assert learned.predict(good, np.zeros((3, 64))).shape == (3,)
+    for bad, says in [({**good, "layers": np.array(["os.system"])}, "not one of"),
+                      ({**good, "W0": np.zeros((10, 63))}, "takes 63 inputs"),
+                      ({**good, "W0": np.zeros((9, 64)), "b0": np.zeros(9)}, "9 outputs"),
+                      ({**good, "W0": np.full((10, 64), np.nan)}, "not finite"),
+                      ({"layers": np.array(["Linear"])}, "no weights")]:
+        with pytest.raises(ValueError, match=says):
+            learned.network(bad)

@@ -1,9 +1,9 @@
 """The reference answers to the notebook parts, taken from the instructor's notebooks.
 
-The optimisation answers are written once, in the solution cells of
-solutions/hw1/1_optimisation.ipynb; here they are executed into a namespace, as the
-grader runs a student's notebook. (The training part's expected values are the digits'
-labels, not a reference model's predictions: see cases.SPECS["training"].truth.)
+They are written once, in the solution cells of solutions/hw1/; here they are executed into a
+namespace, as the grader runs a student's notebook. (The training part's expected values are
+the digits' labels, not a reference model's predictions: see cases.SPECS["training"].truth;
+its reference `train` is run by the tests, to show it earns all the points.)
 """
 import nbformat
 import numpy as np
@@ -19,9 +19,12 @@ def _solution_cells(path):
             if c.cell_type == "code" and is_solution(c)]
 
 
-def namespace():
-    """globals() of the instructor's optimisation notebook after its solution cells ran."""
-    ns = {"np": np, "numpy": np}
-    for source in _solution_cells(SOLUTIONS / ASSIGNMENT / f"{NB_OPT}.ipynb"):
-        exec(compile(source, f"{NB_OPT}.ipynb", "exec"), ns)
+def namespace(notebook=NB_OPT):
+    """globals() of an instructor's notebook after its solution cells ran (with the reference
+    mytorch as `mytorch`, and the public split of the digits, as the notebooks set them up)."""
+    from ..parts.data import digits_split
+    from .paths import reference
+    ns = {"np": np, "numpy": np, "mytorch": reference(), **digits_split(seed=0)._asdict()}
+    for source in _solution_cells(SOLUTIONS / ASSIGNMENT / f"{notebook}.ipynb"):
+        exec(compile(source, f"{notebook}.ipynb", "exec"), ns)
     return ns

@@ -178,7 +178,7 @@ def judge(course, sid):
         except Exception as e:
             results[p.id] = PartResult(p.id, False, error=f"its recorded outputs could not be judged "
                                                           f"({type(e).__name__}: {str(e)[:200]}): scored zero")
-    return {p.id: (p.points if results[p.id].passed else 0.0) for p in PARTS}, results
+    return {p.id: results[p.id].score for p in PARTS}, results
 
 
 def grade_one(course, sid, path, version, db_url, force=False, kernel=Kernel()):

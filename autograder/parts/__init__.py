@@ -52,7 +52,7 @@ PARTS = [
     Part("sequential_backward", NB_MYTORCH, 3, "Sequential.backward"),
     Part("unitwise_forward", NB_MYTORCH, 4, "unitwise.forward (slides' forward pass)"),
     Part("unitwise_backward", NB_MYTORCH, 6, "unitwise.derivative and unitwise.backward"),
-    Part("training", NB_TRAIN, 10, "train an MLP on digits to >= 95% test accuracy"),
+    Part("training", NB_TRAIN, 10, "train(): an MLP trained on digits, 93% on unseen ones for all points"),
 ]
 BY_ID = {p.id: p for p in PARTS}
 NOTEBOOKS = sorted({f"{p.notebook}.ipynb" for p in PARTS})

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import load_digits_split
+from .data import digits, split_indices
 
-TRAINING_THRESHOLD = 0.95
 # An input key marking a stability case: there a warning (overflow, log of 0) fails the case,
 # as a non-finite output does everywhere (`run.outputs` records each such case's warnings).
 STABLE = "stability"
@@ -30,7 +29,8 @@ class Spec:
     run: object                  # (target, inputs, state) -> (outputs dict, state dict)
     rtol: float = 1e-6
     mistakes: object = None      # (inputs, state) -> [(hint, wrong value of an output)]; by output
-    compare: object = None       # (name, got, expected) -> Verdict, instead of closeness
+    judge_case: object = None    # (outputs, expected) -> (Verdict, fraction of the points): a
+                                 # whole case judged at once, instead of output by output
     truth: object = None         # inputs -> expected outputs, where they are not the reference's
     stateful: bool = False       # a backward part: the reference's forward state is stored with
                                  # its inputs (never a forward part's: that would be its answer)
@@ -477,31 +477,86 @@ def _run_gd(ns, x, state):
     return {"x": np.asarray(xk, dtype=float), "iterations": np.int64(k), "reason": np.array(reason, dtype=str)}, {}
 
 
-# ---- notebook 3: training -------------------------------------------------------------------
+# ---- notebook 3: training, graded on learning ------------------------------------------------
+# The grader calls the student's train() on a split it draws, with an rng it seeds, and keeps
+# the learned weights; those are run through the REFERENCE forward pass on digits the student's
+# code never saw (grading/learned.py). So a "model" that looks the labels up, or a classifier
+# wrapped in a mytorch class, earns nothing: only weights that classify do. Points are linear
+# in the test accuracy, from TRAINING_ZERO (none) to TRAINING_FULL (all).
+TRAINING_FULL, TRAINING_ZERO = 0.93, 0.83
+LAYERS = ("Linear", "ReLU", "Sigmoid", "Tanh", "Identity", "Softmax")
+
+
 def _make_training(rng, hidden):
-    return [{"seed": np.int64(0)}]
+    seed = int(rng.integers(2 ** 31)) if hidden else 0
+    train, val, test = split_indices(seed)
+    case = {"train": train, "val": val, "seed": np.int64(seed)}
+    if not hidden:            # the public split: the student's own forward predicts, here only
+        case["test"] = test
+    return [case]
+
+
+def _layers(ns, model):
+    """The mytorch layers of a trained model: (class names, the model's layers), or TypeError."""
+    mt = ns.get("mytorch")
+    if isinstance(model, tuple) and model:
+        model = model[0]                      # train() returns (model, history)
+    if mt is None or not isinstance(model, mt.nn.Sequential):
+        raise TypeError(f"train() must return (model, history) with model a mytorch.nn.Sequential "
+                        f"(mytorch.models.MLP is one) of your mytorch layers; got {type(model).__name__}")
+    names = []
+    for layer in model.layers:
+        kinds = [k for k in LAYERS if isinstance(layer, getattr(mt.nn, k))]
+        if not kinds:
+            raise TypeError(f"the model holds a {type(layer).__name__}; only mytorch layers "
+                            f"{', '.join(LAYERS)} can be graded")
+        names.append(kinds[0])
+    return names, model
 
 
 def _run_training(ns, x, state):
-    """The model's predicted classes on the held-out digits (the labels are the expected value)."""
-    _, _, X_test, y_test = load_digits_split(seed=int(x["seed"]))
-    scores = ns["model"].forward(X_test.copy())
-    return {"predictions": np.argmax(scores, axis=1)}, {}
+    """train() on the case's split; returns the layer names and learned W{k}, b{k} of each Linear
+    (and, on the public split only, the student's own predictions on its test digits)."""
+    X, y = digits()
+    rows = [(X[x[k]].copy(), y[x[k]].copy()) for k in ("train", "val")]
+    trained = ns["train"](*rows[0], *rows[1], np.random.default_rng(int(x["seed"])))
+    names, model = _layers(ns, trained)
+    out = {"layers": np.array(names, dtype=str)}
+    for k, (name, layer) in enumerate(zip(names, model.layers)):
+        if name == "Linear":
+            out[f"W{k}"], out[f"b{k}"] = np.asarray(layer.W, dtype=float), np.asarray(layer.b, dtype=float)
+    if "test" in x:
+        out["predictions"] = np.argmax(model.forward(X[x["test"]].copy()), axis=1)
+    return out, {}
 
 
-def _training_labels(x):
-    return {"predictions": load_digits_split(seed=int(x["seed"]))[3]}
+def _training_truth(x):
+    """Visible: the public test labels. Hidden: the test rows (secret), which the grader predicts."""
+    if "test" in x:
+        return {"predictions": digits()[1][x["test"]]}
+    return {"test": split_indices(int(x["seed"]))[2]}
 
 
-def _compare_training(name, got, labels):
+def _judge_training(out, expected):
+    """(Verdict, fraction of the points) of one training case."""
     from .compare import Verdict
-    got = np.asarray(got) if got is not None else np.zeros(0)
+    if "test" in expected:                    # hidden: never the kernel's own predictions
+        from ..grading.learned import predict
+        X, y = digits()
+        try:
+            got, labels = predict(out, X[expected["test"]]), y[expected["test"]]
+        except ValueError as e:
+            return Verdict("accuracy", False, f"the trained model could not be evaluated: {e}"), 0.0
+    else:
+        got, labels = out.get("predictions"), expected["predictions"]
+        got = np.asarray(got) if got is not None else np.zeros(0)
     if got.shape != labels.shape:
-        return Verdict(name, False, f"expected {labels.shape[0]} predicted classes, got shape {got.shape}")
+        return Verdict("accuracy", False, f"expected {labels.shape[0]} predicted classes, got shape {got.shape}"), 0.0
     accuracy = float(np.mean(got == labels))
-    return Verdict(name, accuracy >= TRAINING_THRESHOLD,
-                   f"test accuracy {accuracy:.3f} on {len(labels)} held-out digits; "
-                   f"{TRAINING_THRESHOLD} is required")
+    fraction = float(np.clip((accuracy - TRAINING_ZERO) / (TRAINING_FULL - TRAINING_ZERO), 0, 1))
+    return Verdict("accuracy", fraction == 1,
+                   f"test accuracy {accuracy:.3f} on {len(labels)} digits the training never saw: "
+                   f"{fraction:.0%} of the points (none at {TRAINING_ZERO}, all from {TRAINING_FULL})"), fraction
 
 
 SPECS = {
@@ -510,8 +565,7 @@ SPECS = {
     "opt_gd": Spec(_make_gd, _run_gd),
     "linear_forward": Spec(_make_linear, _run_linear_forward),
     "linear_backward": Spec(_make_linear, _run_linear_backward, stateful=True),
-    "training": Spec(_make_training, _run_training, compare=_compare_training,
-                     truth=_training_labels),
+    "training": Spec(_make_training, _run_training, judge_case=_judge_training, truth=_training_truth),
     "sgd_step": Spec(_make_sgd(0.0), _run_sgd),
     "sgd_momentum": Spec(_make_sgd(0.9), _run_sgd, mistakes=_sgd_mistakes),
     "sequential_forward": Spec(_make_sequential, _run_sequential_forward),

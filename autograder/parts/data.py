@@ -1,15 +1,41 @@
 """The homework's data: scikit-learn's digits, which ship with the package (no download)."""
+from typing import NamedTuple
+
 import numpy as np
 
+FRACTIONS = (0.60, 0.15, 0.25)        # training, validation, test
 
-def load_digits_split(seed=0, test_fraction=0.25):
-    """8x8 digit images as (N, 64) floats in [0, 1] and labels (N,), split train/test.
 
-    Returns X_train, y_train, X_test, y_test; the same seed gives the same split.
-    """
+class Split(NamedTuple):
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def digits():
+    """All 1797 8x8 images as (N, 64) floats in [0, 1] (grey levels / 16) and labels (N,)."""
     from sklearn.datasets import load_digits
     X, y = load_digits(return_X_y=True)
-    order = np.random.default_rng(seed).permutation(len(y))
-    X, y = X[order] / 16.0, y[order]
-    n_test = int(len(y) * test_fraction)
-    return X[n_test:], y[n_test:], X[:n_test], y[:n_test]
+    return X / 16.0, y
+
+
+def split_indices(seed, n=1797):
+    """(train, validation, test) row indices of a random split in FRACTIONS; same seed, same split."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_train, n_val = int(n * FRACTIONS[0]), int(n * FRACTIONS[1])
+    return order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]
+
+
+def digits_split(seed=0):
+    """The digits split by `split_indices(seed)`: a Split of (X, y) pairs for train, val, test.
+
+    Choose everything (epochs, learning rate, schedule) by the validation accuracy; measure the
+    test accuracy once, at the end: a choice made by looking at it is fitted to it."""
+    X, y = digits()
+    parts = []
+    for rows in split_indices(seed, len(y)):
+        parts += [X[rows], y[rows]]
+    return Split(*parts)

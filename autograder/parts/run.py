@@ -40,10 +40,18 @@ class PartResult:
     error: str = ""                                 # what the student's code raised, if it did
     warnings: list = field(default_factory=list)
     notes: list = field(default_factory=list)       # how a case was judged, where it was unusual
+    fraction: float = None                          # of the points, where a part gives partial credit
+
+    @property
+    def score(self):
+        """The points this result earns."""
+        return BY_ID[self.part].points * (self.fraction if self.fraction is not None else float(self.passed))
 
     def report(self, show_values=True):
         p = BY_ID[self.part]
         head = f"{p.title} [{self.part}, {p.points} points]: {'passed' if self.passed else 'FAILED'}"
+        if self.fraction is not None and not self.passed:
+            head += f" ({self.score:.1f} of {p.points} points)"
         lines = [head]
         if self.error:
             lines.append(f"  {self.error}")
@@ -160,18 +168,21 @@ def judge(part, cases, results, error="", caught=()):
         state = {**case["state"], **{k[len("state/"):]: v for k, v in case["expected"].items()
                                      if k.startswith("state/")}}
         mistakes = spec.mistakes(case["inputs"], _restore(state)) if spec.mistakes else {}
+        if spec.judge_case:
+            verdict, fraction = spec.judge_case(out, case["expected"])
+            result.verdicts.append((number, verdict))
+            result.passed &= verdict.passed
+            result.fraction = min(fraction, 1.0 if result.fraction is None else result.fraction)
+            continue
         for name, expected in case["expected"].items():
             if name.startswith(("forward/", "state/")):    # not graded: see own_or_injected, references
                 continue
-            if spec.compare:
-                verdict = spec.compare(name, out.get(name), expected)
-            else:
-                verdict = compare(name, out.get(name), expected, spec.rtol, n=n, c=c,
-                                  mistakes=mistakes.get(name, []))
+            verdict = compare(name, out.get(name), expected, spec.rtol, n=n, c=c,
+                              mistakes=mistakes.get(name, []))
             result.verdicts.append((number, verdict))
             result.passed &= verdict.passed
     if len(results) < len(cases):
-        result.passed = False
+        result.passed, result.fraction = False, (0.0 if result.fraction is not None else None)
         result.error = f"only {len(results)} of {len(cases)} cases have outputs"
     return result
 

@@ -1,0 +1,52 @@
+"""The training part's learned weights, run through the reference forward pass.
+
+The student's train() ran in the sandboxed kernel, which recorded the model's layer names and
+each Linear's W{k}, b{k} (cases._run_training). Here, in the grading process, they become a
+network of the REFERENCE layers, evaluated on test digits the kernel was never given: whatever
+the student's classes do in forward, only weights that classify earn points. Everything read
+comes from a record the student's code could have written, so everything is checked first.
+"""
+import numpy as np
+
+from ..parts.cases import LAYERS
+
+INPUT_WIDTH, CLASSES = 64, 10
+MAX_LAYERS, MAX_PARAMETERS = 32, 4_000_000
+
+
+def network(out):
+    """A reference Sequential with the recorded layers and weights; ValueError if they are not a
+    plain MLP from 64 inputs to 10 outputs."""
+    from ..course.paths import reference
+    mt = reference()
+    names = out.get("layers")
+    if names is None or names.dtype.kind != "U" or names.ndim != 1 or not 0 < names.size <= MAX_LAYERS:
+        raise ValueError("no list of layers was recorded")
+    layers, width, total = [], INPUT_WIDTH, 0
+    for k, name in enumerate(map(str, names)):
+        if name not in LAYERS:
+            raise ValueError(f"layer {k} is a {name!r}, not one of {', '.join(LAYERS)}")
+        if name != "Linear":
+            layers.append(getattr(mt.nn, name)())
+            continue
+        W, b = out.get(f"W{k}"), out.get(f"b{k}")
+        if W is None or b is None or W.ndim != 2 or b.shape != W.shape[:1] or W.dtype.kind != "f" \
+                or b.dtype.kind != "f":
+            raise ValueError(f"layer {k} (Linear) has no weights W of shape (out, in) and b of shape (out,)")
+        if W.shape[1] != width:
+            raise ValueError(f"layer {k} (Linear) takes {W.shape[1]} inputs where {width} arrive")
+        total += W.size + b.size
+        if total > MAX_PARAMETERS or not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+            raise ValueError(f"layer {k} (Linear): weights not finite, or more than {MAX_PARAMETERS} in all")
+        layer = mt.nn.Linear(W.shape[1], W.shape[0])
+        layer.W, layer.b, width = W.astype(float), b.astype(float), W.shape[0]
+        layers.append(layer)
+    if width != CLASSES:
+        raise ValueError(f"the network ends with {width} outputs, not one per class ({CLASSES})")
+    return mt.nn.Sequential(*layers)
+
+
+def predict(out, X):
+    """The predicted classes of the recorded network on X (N, 64): (N,) ints."""
+    with np.errstate(all="ignore"):          # a diverged network's overflow is its own low score
+        return np.argmax(network(out).forward(X), axis=1)
