@@ -40,7 +40,7 @@ def apply(mistake, reference_dir, out_dir):
 DEMO_MISTAKES = [
     Mistake("tanh_wrong_sign", "nn/activation.py",
             (("return dLdA * (1 - self.A ** 2)", "return dLdA * (self.A ** 2 - 1)"),),
-            frozenset({"tanh_backward"}), "wrong sign"),
+            frozenset({"network", "tanh_backward"}), "wrong sign"),
     Mistake("softmax_unstable", "nn/activation.py",
             (("e = np.exp(Z - Z.max(axis=-1, keepdims=True))", "e = np.exp(Z)"),),
             frozenset({"softmax_forward"}), "overflow"),

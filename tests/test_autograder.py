@@ -323,3 +323,23 @@ def test_a_folder_handin_with_a_link_is_refused_by_name(tmp_path):
     with pytest.raises(handin.HandinError, match="mytorch/nn/loss.py is a symbolic link"):
         intake.unpack(folder, tmp_path / "out")
     assert not (tmp_path / "out" / "mytorch" / "nn" / "loss.py").exists()
+
+
+def test_the_points_shown_anywhere_are_the_registrys(monkeypatch, tmp_path):
+    """One place defines a part's points: change it there and every place that shows it follows
+    (or `points --check`, run here on the committed files, fails)."""
+    import dataclasses
+    import json
+    from autograder.course import points
+    from autograder.course.paths import SOLUTIONS
+    assert points.main(type("Args", (), {"check": True})()) == 0
+    nb = SOLUTIONS / parts.ASSIGNMENT / f"{parts.NB_MYTORCH}.ipynb"
+    monkeypatch.setitem(points.BY_ID, "relu_forward", dataclasses.replace(parts.BY_ID["relu_forward"], points=4))
+    monkeypatch.setattr(points, "PARTS", [points.BY_ID[p.id] for p in parts.PARTS])
+    fresh = points.notebook(nb)
+    cells = json.loads(fresh)["cells"]
+    grade = next(c for c in cells if c["metadata"].get("nbgrader", {}).get("grade_id") == "relu_forward")
+    assert grade["metadata"]["nbgrader"]["points"] == 4
+    text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    assert "| `relu_forward` | ReLU.forward | 4 |" in text and "`relu_forward`: 4 points" in text
+    assert "| | **total** | **78** |" in text

@@ -32,6 +32,7 @@ class Spec:
     judge_case: object = None    # (outputs, expected) -> (Verdict, fraction of the points): a
                                  # whole case judged at once, instead of output by output
     truth: object = None         # inputs -> expected outputs, where they are not the reference's
+    advice: str = ""             # shown when the part fails and no mistake was recognised
     stateful: bool = False       # a backward part: the reference's forward state is stored with
                                  # its inputs (never a forward part's: that would be its answer)
 
@@ -329,6 +330,73 @@ def _run_sequential_backward(mt, x, state):
     return {"dLdX": _sequential(mt, x).backward(x["dLdY"].copy())}, {}
 
 
+# ---- an MLP of the student's own layers, end to end ------------------------------------------
+ACTIVATION_CLASSES = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh", "identity": "Identity"}
+
+
+def _make_network(rng, hidden):
+    """MLPs of one Linear, 2 and 4 hidden layers (visible: 3), mixed activations,
+    with the gradients of three backward passes and a learning rate for one step between them."""
+    # every activation that caches (sigmoid, tanh, relu) twice in one network: a cache shared
+    # between instances of a class then shows
+    nets = ([([3, 2], []), ([4, 6, 5, 3], ["relu", "relu"]),
+             ([5, 4, 4, 4, 4, 2], list(rng.permutation(["sigmoid", "tanh", "sigmoid", "tanh"])))]
+            if hidden else [([4, 5, 5, 5, 3], ["sigmoid", "tanh", "sigmoid"])])
+    cases = []
+    for sizes, f in nets:
+        n = int(rng.integers(2, 6))
+        case = {"f": np.array(f, dtype=str), "lr": np.float64(0.1),
+                "X1": rng.standard_normal((n, sizes[0])), "X2": rng.standard_normal((n + 1, sizes[0]))}
+        for k, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            case[f"W{k}"], case[f"b{k}"] = rng.standard_normal((d_out, d_in)), rng.standard_normal(d_out)
+        for g, rows in [("g1", n), ("g2", n), ("g3", n + 1)]:
+            case[g] = rng.standard_normal((rows, sizes[-1]))
+        cases.append(case)
+    return cases
+
+
+def _run_network(mt, x, state):
+    """forward X1; backward g1; backward g2 (from the same forward); one SGD step done here,
+    in place; forward X2; backward g3. Every output and every gradient of each pass is kept:
+    a layer right alone but wrong in a network (a cache shared between layers, gradients added
+    up instead of overwritten, a cache changed in place by backward, parameter arrays shared)
+    gets some of them wrong."""
+    depth = sum(key.startswith("W") for key in x)
+    layers = []
+    for k in range(depth):
+        linear = mt.nn.Linear(*x[f"W{k}"].shape[::-1])
+        linear.W, linear.b = x[f"W{k}"].copy(), x[f"b{k}"].copy()
+        layers.append(linear)
+        if k < depth - 1:
+            layers.append(getattr(mt.nn, ACTIVATION_CLASSES[str(x["f"][k])])())
+    net, linears, out = mt.nn.Sequential(*layers), layers[::2], {}
+
+    def gradients(tag):
+        for k, linear in enumerate(linears):
+            out[f"{tag}/dLdW{k}"] = np.array(linear.dLdW, dtype=float)
+            out[f"{tag}/dLdb{k}"] = np.array(linear.dLdb, dtype=float)
+    out["Y1"] = np.array(net.forward(x["X1"].copy()), dtype=float)
+    out["dLdX1"] = np.array(net.backward(x["g1"].copy()), dtype=float)
+    gradients("pass1")
+    out["dLdX2"] = np.array(net.backward(x["g2"].copy()), dtype=float)
+    gradients("pass2")
+    for linear in linears:
+        linear.W -= float(x["lr"]) * linear.dLdW
+        linear.b -= float(x["lr"]) * linear.dLdb
+    out["Y2"] = np.array(net.forward(x["X2"].copy()), dtype=float)
+    out["dLdX3"] = np.array(net.backward(x["g3"].copy()), dtype=float)
+    gradients("pass3")
+    return out, {k: v for k, v in out.items() if k.startswith("pass")}
+
+
+def _network_mistakes(x, state):
+    """Gradients added up: the second pass's dLdW is the sum of the first two."""
+    hint = ("the second backward's gradients are the sum of both: backward must overwrite "
+            "dLdW and dLdb (self.dLdW = ...), never add to them")
+    return {k: [(hint, state[k] + state[k.replace("pass2", "pass1")])]
+            for k in state if k.startswith("pass2/")}
+
+
 # ---- unit by unit (eqs. 8.1-8.5, lectures/05_backprop.ipynb) ----------------------------------
 ACTIVATION_NAMES = np.array(["identity", "sigmoid", "tanh", "relu"])
 
@@ -570,6 +638,12 @@ SPECS = {
     "sgd_momentum": Spec(_make_sgd(0.9), _run_sgd, mistakes=_sgd_mistakes),
     "sequential_forward": Spec(_make_sequential, _run_sequential_forward),
     "sequential_backward": Spec(_make_sequential, _run_sequential_backward, mistakes=_sequential_mistakes),
+    "network": Spec(_make_network, _run_network, mistakes=_network_mistakes, advice=(
+        "layers that pass alone can fail together: look for a cache shared between instances (a "
+        "class attribute or a global), a backward that changes in place what forward cached "
+        "(self.A **= 2; the next Linear cached the same array), or gradients added up instead of "
+        "overwritten. The outputs tell the pass: Y1, dLdX1, pass1/ (one forward and backward), "
+        "dLdX2, pass2/ (a second backward from the same forward), Y2, dLdX3, pass3/ (after a step)")),
     "unitwise_forward": Spec(_make_unitwise, _run_unitwise_forward),
     "unitwise_backward": Spec(_make_unitwise, _run_unitwise_backward, stateful=True),
 }

@@ -181,6 +181,9 @@ def judge(part, cases, results, error="", caught=()):
                               mistakes=mistakes.get(name, []))
             result.verdicts.append((number, verdict))
             result.passed &= verdict.passed
+    failed = [v for _, v in result.verdicts if not v.passed]
+    if failed and spec.advice and not result.hints:
+        failed[0].hint = spec.advice
     if len(results) < len(cases):
         result.passed, result.fraction = False, (0.0 if result.fraction is not None else None)
         result.error = f"only {len(results)} of {len(cases)} cases have outputs"
