@@ -11,7 +11,7 @@ import pytest
 from autograder.course import release
 from autograder.course.paths import REFERENCE, ROOT
 from autograder.grading import grade, gradebook, hidden, sandbox
-from autograder.parts import ASSIGNMENT, BY_ID, PARTS
+from autograder.parts import ASSIGNMENT, BY_ID, PARTS, TOTAL
 from autograder.parts import run as checker
 from conftest import make_database
 from classroom import hand_in
@@ -84,6 +84,11 @@ def test_exports(cycle):
     assert {r["student_id"]: float(r["raw_score"]) for r in native}["reference"] == 100
 
 
+def _score(name):
+    """What the catalogued mistake `name` scores: every point but those of the parts it breaks."""
+    return TOTAL - sum(BY_ID[p].points for p in next(m for m in MISTAKES if m.name == name).lost)
+
+
 def test_a_score_set_by_hand_in_the_gradebook_reaches_every_export(cycle, tmp_path):
     """The formgrader writes manual_score into the gradebook; the exports read the gradebook."""
     import shutil
@@ -99,9 +104,10 @@ def test_a_score_set_by_hand_in_the_gradebook_reaches_every_export(cycle, tmp_pa
     scores = gradebook.scores(f"sqlite:///{db}", cycle["markers"])
     exports.export(tmp_path / "exports", cycle["markers"], scores)
     rows = {r["student"]: r for r in csv.DictReader(open(tmp_path / "exports" / "grades.csv"))}
-    assert float(rows["tanh_wrong_sign"]["total"]) == 99 and float(rows["tanh_wrong_sign"]["tanh_backward"]) == 2
+    by_hand = _score("tanh_wrong_sign") + 2
+    assert float(rows["tanh_wrong_sign"]["total"]) == by_hand and float(rows["tanh_wrong_sign"]["tanh_backward"]) == 2
     gs = json.loads((tmp_path / "exports" / "gradescope" / "tanh_wrong_sign" / "results.json").read_text())
-    assert gs["score"] == 99
+    assert gs["score"] == by_hand
     autolab = json.loads((tmp_path / "exports" / "autolab" / "tanh_wrong_sign.json").read_text())
     assert autolab["scores"]["tanh_backward"] == 2
 
@@ -118,7 +124,7 @@ def test_grade_on_the_command_line_says_what_it_did_and_exits_0(cycle, tmp_path)
                            str(tmp_path / "course"), "--jobs", "2", *unsafe], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = {line.split()[0]: line.split()[-1] for line in done.stdout.splitlines() if line.strip()}
-    assert rows["reference"] == "100" and rows["tanh_wrong_sign"] == "97", done.stdout
+    assert rows["reference"] == "100" and rows["tanh_wrong_sign"] == f"{_score('tanh_wrong_sign'):g}", done.stdout
     assert "exports:" in done.stdout and (tmp_path / "course" / "exports" / "grades.csv").exists()
 
 
@@ -147,7 +153,7 @@ def test_feedback_has_no_hidden_code_or_values(cycle):
     assert "visible test failed: Tanh.backward" in mistaken                # the student learns why
     assert "hint: wrong sign" in mistaken
     report = (cycle["course"] / "feedback" / "tanh_wrong_sign" / ASSIGNMENT / "report.html").read_text()
-    assert "97 / 100" in report and "tanh_backward" in report and "wrong sign" in report
+    assert f"{_score('tanh_wrong_sign'):g} / 100" in report and "tanh_backward" in report and "wrong sign" in report
 
 
 def _pairs(lines):

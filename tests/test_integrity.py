@@ -257,3 +257,14 @@ def test_a_recorded_network_that_is_not_an_mlp_from_64_to_10_is_refused():
                       ({"layers": np.array(["Linear"])}, "no weights")]:
         with pytest.raises(ValueError, match=says):
             learned.network(bad)
+
+
+def test_the_reference_is_imported_once_when_students_are_judged_in_threads():
+    """`grade` judges students in threads: a second import of the reference under another thread
+    lost its modules (KeyError: 'mytorch_reference') and scored an honest training zero."""
+    from concurrent.futures import ThreadPoolExecutor
+    from autograder.grading import learned
+    good = {"layers": np.array(["Linear"]), "W0": np.zeros((10, 64)), "b0": np.zeros(10)}
+    with ThreadPoolExecutor(8) as pool:
+        done = list(pool.map(lambda _: learned.predict(good, np.zeros((2, 64))), range(64)))
+    assert all(d.shape == (2,) for d in done)

@@ -6,6 +6,8 @@ network of the REFERENCE layers, evaluated on test digits the kernel was never g
 the student's classes do in forward, only weights that classify earn points. Everything read
 comes from a record the student's code could have written, so everything is checked first.
 """
+import threading
+
 import numpy as np
 
 from ..parts.cases import LAYERS
@@ -14,11 +16,23 @@ INPUT_WIDTH, CLASSES = 64, 10
 MAX_LAYERS, MAX_PARAMETERS = 32, 4_000_000
 
 
+_reference, _lock = [], threading.Lock()
+
+
+def _mytorch():
+    """The reference library, imported once per process: `grade` judges students in threads, and
+    importing it again (course.paths.reference) replaces its modules under another thread."""
+    with _lock:
+        if not _reference:
+            from ..course.paths import reference
+            _reference.append(reference())
+        return _reference[0]
+
+
 def network(out):
     """A reference Sequential with the recorded layers and weights; ValueError if they are not a
     plain MLP from 64 inputs to 10 outputs."""
-    from ..course.paths import reference
-    mt = reference()
+    mt = _mytorch()
     names = out.get("layers")
     if names is None or names.dtype.kind != "U" or names.ndim != 1 or not 0 < names.size <= MAX_LAYERS:
         raise ValueError("no list of layers was recorded")

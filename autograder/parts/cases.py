@@ -109,7 +109,9 @@ def _linear(mt, x):
 
 
 def _make_linear(rng, hidden):
-    shapes = [(5, 4, 3), (1, 3, 2), (8, 6, 7)] if hidden else [(2, 3, 2)]
+    # visible: batch, widths all different from each other and from 2, so that a hint naming a
+    # factor (a missing 1/N, a factor 2) can tell which one it is
+    shapes = [(5, 4, 3), (1, 3, 2), (8, 6, 7)] if hidden else [(3, 4, 5)]
     return [{"A": rng.standard_normal((n, i)), "W": rng.standard_normal((o, i)),
              "b": rng.standard_normal(o), "dLdZ": rng.standard_normal((n, o))} for n, i, o in shapes]
 
@@ -138,11 +140,11 @@ def _huge(rng, shape):
 
 def _make_activation(large):
     def make(rng, hidden):
-        shapes = [(4, 5), (1, 3), (6, 2)] if hidden else [(2, 3)]
+        shapes = [(4, 5), (1, 3), (6, 2)] if hidden else [(3, 4)]
         cases = [{"Z": rng.standard_normal(s) * 3, "dLdA": rng.standard_normal(s)} for s in shapes]
         cases[0]["Z"][0, :2] = 0.0    # ReLU's kink: its derivative at 0 is taken as 0 (as torch does)
         if large:                     # magnitudes that overflow a naive exp: graded for stability
-            cases.append({"Z": _huge(rng, (2, 3)), "dLdA": rng.standard_normal((2, 3)), STABLE: True})
+            cases.append({"Z": _huge(rng, (3, 4)), "dLdA": rng.standard_normal((3, 4)), STABLE: True})
         return cases
     return make
 
@@ -195,7 +197,7 @@ def _softmax_mistakes(x, state):
 # ---- losses ---------------------------------------------------------------------------------
 def _make_loss(kind):
     def make(rng, hidden):
-        shapes = [(4, 3), (1, 5), (7, 2)] if hidden else [(2, 3)]
+        shapes = [(4, 3), (1, 5), (7, 2)] if hidden else [(3, 4)]
         cases = []
         for n, c in shapes:
             if kind == "mse":
@@ -212,13 +214,14 @@ def _make_loss(kind):
                     cases.append({"A": rng.standard_normal((n, c)), "Y": rng.integers(0, c, n),
                                   "alpha": np.float64(0.1)})
         if kind == "ce":
-            cases.append({"A": _huge(rng, (2, 3)), "Y": rng.integers(0, 3, 2), "alpha": np.float64(0.0),
+            cases.append({"A": _huge(rng, (3, 4)), "Y": rng.integers(0, 4, 3), "alpha": np.float64(0.0),
                           STABLE: True})
         if kind == "bce":             # a sigmoid saturated to exactly 0 or 1: log 0 (clamped at -100)
-            cases.append({"A": np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 1e-300]]),
-                          "Y": np.array([[0.0, 1.0, 1.0], [0.0, 1.0, 0.0]]), STABLE: True})
+            A = rng.choice([0.0, 1.0, 1e-300, 1 - 1e-16], (2, 4))
+            A[:, 0] = rng.uniform(0.1, 0.9, 2)
+            cases.append({"A": A, "Y": rng.integers(0, 2, (2, 4)).astype(float), STABLE: True})
         if not hidden and kind == "ce":
-            cases.append({"A": rng.standard_normal((2, 3)), "Y": np.array([1, 0]), "alpha": np.float64(0.3)})
+            cases.append({"A": rng.standard_normal((3, 4)), "Y": np.array([1, 0, 3]), "alpha": np.float64(0.3)})
         return cases
     return make
 
@@ -244,22 +247,44 @@ def _run_loss_backward(name):
 
 
 def _ce_mistakes(x, state):
-    """Smoothing with the slides' epsilon = alpha (instead of alpha / C), from the reference's P."""
+    """Each hypothesis recomputed exactly from the reference's P (its softmax): smoothing with the
+    slides' epsilon = alpha or with + alpha, alpha ignored, and log(softmax + eps)."""
     n, c = x["A"].shape
-    alpha, P = float(x["alpha"]), state.get("P")
-    if alpha == 0 or P is None:
+    alpha, P = float(x["alpha"]) if "alpha" in x else 0.0, state.get("P")
+    if P is None:
         return {}
     Y = np.eye(c)[x["Y"]] if x["Y"].ndim == 1 else x["Y"]
-    D_wrong = (1 - c * alpha) * Y + alpha
-    hint = (f"label smoothing: torch's alpha={alpha:g} is the slides' epsilon = alpha/C = {alpha / c:g} "
-            f"on every class; the target is (1 - alpha) Y + alpha / C")
-    return {"loss": [(hint, -np.sum(D_wrong * np.log(P)) / n)], "dLdA": [(hint, (P - D_wrong) / n)]}
+    wrong = []
+    if alpha:
+        target = (1 - alpha) * Y + alpha / c
+        for D, hint in [
+                ((1 - c * alpha) * Y + alpha,
+                 f"label smoothing: torch's alpha={alpha:g} is the slides' epsilon = alpha/C = {alpha / c:g} "
+                 f"on every class; the target is (1 - alpha) Y + alpha / C"),
+                ((1 - alpha) * Y + alpha,
+                 f"label smoothing adds alpha / C = {alpha / c:g} to every class, not alpha = {alpha:g}: "
+                 f"the target is (1 - alpha) Y + alpha / C, which still sums to 1"),
+                (Y, f"your loss ignores label smoothing (alpha = {alpha:g}): it equals plain "
+                    f"cross-entropy; the target is (1 - alpha) Y + alpha / C")]:
+            wrong.append(("loss", hint, -np.sum(D * np.log(P)) / n))
+            wrong.append(("dLdA", hint, (P - D) / n))
+    else:
+        target = Y
+    with np.errstate(divide="ignore"):
+        for eps in (1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15):
+            wrong.append(("loss", f"log(softmax + {eps:g}) saturates where a probability underflows: "
+                                  f"compute log-softmax directly, log p_i = a_i - m - log sum_j exp(a_j - m) "
+                                  f"with m the row's maximum", -np.sum(target * np.log(P + eps)) / n))
+    out = {}
+    for name, hint, value in wrong:
+        out.setdefault(name, []).append((hint, value))
+    return out
 
 
 # ---- SGD ------------------------------------------------------------------------------------
 def _make_sgd(momentum):
     def make(rng, hidden):
-        shapes = [(3, 4), (2, 1)] if hidden else [(2, 2)]
+        shapes = [(3, 4), (2, 1)] if hidden else [(3, 4)]
         return [{"W": rng.standard_normal((o, i)), "b": rng.standard_normal(o),
                  "dW": rng.standard_normal((3, o, i)), "db": rng.standard_normal((3, o)),
                  "lr": np.float64(0.1 if not hidden else rng.uniform(0.01, 0.5)),
@@ -268,12 +293,13 @@ def _make_sgd(momentum):
 
 
 def _run_sgd(mt, x, state):
+    """Three steps, each with fresh gradients. Its state (kept for the hints only) is the result."""
     layer = _linear(mt, x)
     opt = mt.optim.SGD(layer.parameters(), lr=float(x["lr"]), momentum=float(x["momentum"]))
-    for dW, db in zip(x["dW"], x["db"]):       # three steps, each with fresh gradients
+    for dW, db in zip(x["dW"], x["db"]):
         layer.dLdW, layer.dLdb = dW.copy(), db.copy()
         opt.step()
-    return {"W": layer.W, "b": layer.b}, {}
+    return {"W": layer.W, "b": layer.b}, {"W": np.array(layer.W), "b": np.array(layer.b)}
 
 
 # ---- Sequential: graded with stand-in layers, so it does not depend on the student's layers
@@ -322,8 +348,13 @@ def _sequential_mistakes(x, state):
 
 
 def _sgd_mistakes(x, state):
-    return {"W": [("your update ignores the momentum: v = momentum * v + g, then w -= lr * v",
-                   x["W"] - float(x["lr"]) * x["dW"].sum(axis=0))]}
+    """Stepping uphill (w + lr v: the reference's step, reversed) and, with momentum, ignoring it."""
+    out = {name: [("you step uphill: gradient descent subtracts, w -= lr * g (eq. 6.1)",
+                   2 * x[name] - state[name])] for name in ("W", "b") if name in state}
+    if float(x["momentum"]):
+        out.setdefault("W", []).append(("your update ignores the momentum: v = momentum * v + g, then "
+                                        "w -= lr * v", x["W"] - float(x["lr"]) * x["dW"].sum(axis=0)))
+    return out
 
 
 def _run_sequential_backward(mt, x, state):
@@ -344,7 +375,7 @@ def _make_network(rng, hidden):
             if hidden else [([4, 5, 5, 5, 3], ["sigmoid", "tanh", "sigmoid"])])
     cases = []
     for sizes, f in nets:
-        n = int(rng.integers(2, 6))
+        n = int(rng.integers(2, 6)) if hidden else 3
         case = {"f": np.array(f, dtype=str), "lr": np.float64(0.1),
                 "X1": rng.standard_normal((n, sizes[0])), "X2": rng.standard_normal((n + 1, sizes[0]))}
         for k, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -634,7 +665,7 @@ SPECS = {
     "linear_forward": Spec(_make_linear, _run_linear_forward),
     "linear_backward": Spec(_make_linear, _run_linear_backward, stateful=True),
     "training": Spec(_make_training, _run_training, judge_case=_judge_training, truth=_training_truth),
-    "sgd_step": Spec(_make_sgd(0.0), _run_sgd),
+    "sgd_step": Spec(_make_sgd(0.0), _run_sgd, mistakes=_sgd_mistakes),
     "sgd_momentum": Spec(_make_sgd(0.9), _run_sgd, mistakes=_sgd_mistakes),
     "sequential_forward": Spec(_make_sequential, _run_sequential_forward),
     "sequential_backward": Spec(_make_sequential, _run_sequential_backward, mistakes=_sequential_mistakes),

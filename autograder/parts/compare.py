@@ -42,6 +42,9 @@ def diagnose(got, expected, n=None, c=None):
         return (f"shape is the transpose of the expected {expected.shape}: check which side of the "
                 f"product each factor goes (dL/dW = (dL/dZ)^T A has the shape of W)")
     if got.shape != expected.shape:
+        if got.size == expected.size and _close(got.reshape(expected.shape), expected):
+            return (f"the values are right but the shape is {got.shape}, not {expected.shape}: "
+                    f"reshape, or sum without keepdims=True")
         return ""
     scales = [(-1, "wrong sign: your result is minus the expected one"),
               (2, "a factor 2 too large"), (0.5, "a factor 2 missing (the derivative of x^2 is 2x)")]
