@@ -255,8 +255,9 @@ def test_style_problems_finds_colour_only_series_and_faint_lines():
     assert len(problems) == 2, problems
     fig, ax = plt.subplots()
     for k in range(len(kit.PALETTE)):
-        ax.plot(xs, k * xs, label=f"series {k}")
-        ax.plot(xs[-1], k, "osD^v"[k], color=f"C{k}")     # its end marked in its own colour and marker
+        ax.plot(xs, k * xs, label=f"series {k}")          # the cycle's colour and line style
+    for k in range(len(kit.PALETTE)):
+        ax.plot(xs[-1], k, "osD^v"[k], color=f"C{k}")     # its end marked in its colour and own marker
     assert kit.style_problems(fig) == [], kit.style_problems(fig)
     assert all(kit.contrast(c, "white") >= kit.MIN_CONTRAST for c in kit.PALETTE)
     plt.close("all")
