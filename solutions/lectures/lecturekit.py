@@ -78,7 +78,10 @@ def style_problems(fig):
             ratio = contrast(colour, background)
             if ratio < MIN_CONTRAST:
                 problems.append(f"axes {n}: line {line.get_label()!r} has contrast {ratio:.2f}:1 on its background")
-            drawn = line.get_linestyle() if line.get_linestyle() not in ("None", "", " ") and line.get_linewidth() > 0 else None
+            drawn = None
+            if line.get_linestyle() not in ("None", "", " ") and line.get_linewidth() > 0:
+                # get_linestyle() calls every custom dash "--"; the pattern tells them apart
+                drawn = (line.get_linestyle(), str(getattr(line, "_unscaled_dash_pattern", "")))
             marker = line.get_marker() if line.get_marker() not in ("None", "", " ", None) else None
             series.setdefault(colour, set()).add((str(drawn), str(marker)))
         colours = list(series)
