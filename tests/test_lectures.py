@@ -351,6 +351,29 @@ def test_student_notebook_runs_all_past_its_unanswered_exercises(executed, path)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_every_figure_is_described_and_tells_its_series_apart(executed, path):
+    """Every image a lecture shows comes from lecturekit.show: it carries a description (alt
+    metadata and a visible caption), and style_problems found nothing in its figure: in each
+    axes any two series differ in line style or marker, and every line reaches 3:1."""
+    nb = ran(path, executed)
+    figures = 0
+    for i, cell in enumerate(nb.cells):
+        outputs = cell.get("outputs", [])
+        for k, out in enumerate(outputs):
+            if "image/png" not in out.get("data", {}):
+                continue
+            figures += 1
+            alt = out.metadata.get("image/png", {}).get("alt", "")
+            assert len(alt.split()) >= 8, f"{where(path, i, cell)}: a figure without a description, {alt!r}"
+            caption = outputs[k + 1].get("data", {}).get("text/markdown", "") if k + 1 < len(outputs) else ""
+            assert alt in caption, f"{where(path, i, cell)}: the description is not shown under the figure"
+            problems = out.metadata.get("lecturekit", {}).get("style_problems")
+            assert problems == [], f"{where(path, i, cell)}: {problems}"
+    assert figures >= 3, f"{path.name}: {figures} figures"
+
+
+@pytest.mark.slow
 def test_a_wrong_answer_still_fails_its_self_check(tmp_path):
     """In a student copy: a wrong answer and a mistake inside the reader's own function both
     raise in their self-checks; only an exercise left alone is 'not answered yet'."""
