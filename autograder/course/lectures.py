@@ -250,9 +250,11 @@ def copy_mathjax(out):
 # 200 presses to cross. Its assistive MathML (read by screen readers) stays.
 MATHJAX_A11Y = ('<script type="text/x-mathjax-config">MathJax.Hub.Config({menuSettings: {inTabOrder: false}});'
                 '</script>\n')
-# JupyterLab's light theme greys the In [n]: prompts to 2.2:1 on white; this grey is 7:1 (AA: 4.5:1)
-READABLE_PROMPTS = ('<style type="text/css">.jp-InputPrompt, .jp-OutputPrompt { color: #595959; opacity: 1 }'
-                    '</style>\n')
+# JupyterLab's light theme greys the In [n]: prompts of cells not being edited (all, on a page) to
+# 2.2:1 on white, and its blue and orange prompts reach 4.3:1; this grey is 7:1 (AA: 4.5:1)
+READABLE_PROMPTS = ('<style type="text/css">:root { --jp-cell-prompt-not-active-font-color: #595959; '
+                    '--jp-cell-prompt-not-active-opacity: 1; --jp-cell-prompt-opacity: 1; '
+                    '--jp-cell-inprompt-font-color: #595959; --jp-cell-outprompt-font-color: #595959 }</style>\n')
 
 # nbconvert's MathJax setup breaks lines automatically, which wraps the math in table cells
 # into one-symbol lines; displays here are short enough not to need it.
