@@ -96,6 +96,7 @@ axe.run(document, {runOnly: {type: "tag", values: arguments[0]}, resultTypes: ["
 PAGE_FACTS = """
 return {title: document.title,
         images: [...document.images].map(i => i.getAttribute("alt")),
+        unloaded: [...document.images].filter(i => !i.naturalWidth).map(i => i.src.slice(0, 80)),
         math: document.querySelectorAll(".MathJax").length,
         mathml: document.querySelectorAll(".MJX_Assistive_MathML").length,
         math_tab_stops: [...document.querySelectorAll(".MathJax, .MathJax_Display, .MathJax_Preview")]
@@ -174,6 +175,7 @@ def test_every_figure_has_a_real_description(site):
     for page in lecture_titles():
         alts = results[page]["images"]
         assert len(alts) >= 3, f"{page}: {len(alts)} images"
+        assert not results[page]["unloaded"], f"{page}: images that did not load: {results[page]['unloaded']}"
         bad = [alt for alt in alts if not alt or alt == PLACEHOLDER or len(alt.split()) < 6]
         assert not bad, f"{page}: {len(bad)} of {len(alts)} images lack a description: {bad[:3]}"
 
@@ -186,6 +188,20 @@ def test_math_is_typeset_with_assistive_mathml_and_is_not_a_tab_stop_each(site):
         assert r["mathjax"] is None and r["math"] > 0 and not r["math_errors"], f"{page}: {r}"
         assert r["mathml"] >= r["math"] > 0, f"{page}: {r['mathml']} assistive MathML for {r['math']} formulas"
         assert r["math_tab_stops"] == 0, f"{page}: {r['math_tab_stops']} formulas are Tab stops"
+
+
+def test_the_browser_reaches_nothing_but_the_local_server(tmp_path):
+    """The audit's own guard: a page asking for an address off this machine is reported, and
+    the request fails (.invalid names never resolve; the proxy that would carry it does not exist)."""
+    missing = browser_missing()
+    if missing:
+        pytest.skip(missing)
+    (tmp_path / "page.html").write_text('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><main>'
+                                        '<img src="http://example.invalid/x.png" alt="an image from outside">'
+                                        '</main></body></html>', encoding="utf-8")
+    result = audit(tmp_path)["page.html"]
+    assert result["offsite"] == ["http://example.invalid/x.png"], result["offsite"]
+    assert result["unloaded"] == ["http://example.invalid/x.png"], f"the request got through: {result}"
 
 
 if __name__ == "__main__":
