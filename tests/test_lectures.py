@@ -222,6 +222,7 @@ def test_play_draws_once_and_redraws_when_a_control_moves(monkeypatch):
     assert not plt.get_fignums(), "show() should close the figures it showed"
     with pytest.raises(ValueError, match="description"):
         kit.play(draw, eta=ipywidgets.FloatSlider(value=0.1))
+    ipywidgets.Widget.close_all()     # now, not from __del__ at the worker's exit (it raises there)
 
 
 def test_show_keeps_the_description_as_alt_text_and_caption(monkeypatch):
