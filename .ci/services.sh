@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # What grading needs from Debian, for CI (and for an instructor's grading machine):
 # bubblewrap (the grading kernel's sandbox) and a PostgreSQL server on loopback for the
-# gradebook tests. Prints the gradebook URL the tests use (AUTOGRADER_TEST_PG_URL) on its
+# gradebook tests; for CI only, chromium and its driver, in which the lecture site's
+# accessibility test reads the pages. Prints the gradebook URL the tests use (AUTOGRADER_TEST_PG_URL) on its
 # last line. The role's password is drawn afresh on every run and never written to the
 # repository; nothing depends on it being secret (the grading kernels have no network).
 # To stop the server afterwards: pg_ctlcluster <version> main stop (printed below, on stderr).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-if ! command -v bwrap >/dev/null || ! command -v pg_ctlcluster >/dev/null || ! command -v setpriv >/dev/null; then
+if ! command -v bwrap >/dev/null || ! command -v pg_ctlcluster >/dev/null || ! command -v setpriv >/dev/null \
+    || ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   apt-get update -qq >/dev/null
-  apt-get install -y -qq bubblewrap postgresql util-linux >/dev/null
+  apt-get install -y -qq bubblewrap postgresql util-linux chromium chromium-driver >/dev/null
 fi
 version=$(ls /usr/lib/postgresql | sort -n | tail -1)
 cluster=$(pg_lsclusters -h | awk '{print $2}' | head -1)

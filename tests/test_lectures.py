@@ -189,26 +189,79 @@ def load_kit():
 
 def test_play_draws_once_and_redraws_when_a_control_moves(monkeypatch):
     """lecturekit.play in-process: with a reader, the live figure only, following its slider;
-    headless, the static figure only. Either way the figure is drawn once."""
+    headless, the static figure only. Either way the figure is drawn once, with the
+    description its draw function returned for those values."""
     import ipywidgets
     import matplotlib.pyplot as plt
     kit = load_kit()
-    monkeypatch.setattr(plt, "show", lambda: plt.close("all"))
     shown = []
-    monkeypatch.setattr(kit, "display", shown.append)
+    monkeypatch.setattr(kit, "display", lambda obj, **kw: shown.append((obj, kw)))
     monkeypatch.delenv("LECTUREKIT_HEADLESS", raising=False)
     calls = []
-    eta = ipywidgets.FloatSlider(value=0.1, min=0, max=1)
-    kit.play(lambda eta: calls.append(eta) or plt.figure(), eta=eta)
+
+    def draw(eta):
+        calls.append(eta)
+        plt.figure()
+        return f"a figure at eta = {eta}"
+    eta = ipywidgets.FloatSlider(value=0.1, min=0, max=1, description="eta")
+    kit.play(draw, eta=eta)
     assert calls == [0.1], f"with a reader, one draw (the live figure's): {calls}"
-    assert len(shown) == 1 and isinstance(shown[0], ipywidgets.interactive), f"displayed: {shown}"
+    kinds = [type(obj).__name__ for obj, _ in shown]
+    assert kinds.count("interactive") == 1, f"displayed: {kinds}"
+    shown.clear()
     eta.value = 0.7
     assert calls == [0.1, 0.7], f"moving the slider should redraw with 0.7: {calls}"
+    alts = [kw["metadata"]["image/png"]["alt"] for obj, kw in shown if "metadata" in kw]
+    assert alts == ["a figure at eta = 0.7"], f"the redraw should carry its new description: {alts}"
     monkeypatch.setenv("LECTUREKIT_HEADLESS", "1")
     calls.clear()
     shown.clear()
-    kit.play(lambda eta: calls.append(eta) or plt.figure(), eta=eta)
-    assert calls == [0.7] and not shown, f"headless: the static figure only: {calls}, {shown}"
+    kit.play(draw, eta=eta)
+    assert calls == [0.7] and not any(isinstance(obj, ipywidgets.interactive) for obj, _ in shown), (
+        f"headless: the static figure only: {calls}, {[type(obj).__name__ for obj, _ in shown]}")
+    assert not plt.get_fignums(), "show() should close the figures it showed"
+    with pytest.raises(ValueError, match="description"):
+        kit.play(draw, eta=ipywidgets.FloatSlider(value=0.1))
+    ipywidgets.Widget.close_all()     # now, not from __del__ at the worker's exit (it raises there)
+
+
+def test_show_keeps_the_description_as_alt_text_and_caption(monkeypatch):
+    import matplotlib.pyplot as plt
+    kit = load_kit()
+    shown = []
+    monkeypatch.setattr(kit, "display", lambda obj, **kw: shown.append((obj, kw)))
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    kit.show(fig, "a rising line")
+    (image, kw), (caption, _) = shown
+    assert image["image/png"].startswith(b"\x89PNG") and kw["metadata"]["image/png"]["alt"] == "a rising line"
+    assert "a rising line" in caption.data and not plt.get_fignums()
+    with pytest.raises(ValueError):
+        kit.show(plt.figure(), " ")
+
+
+def test_style_problems_finds_colour_only_series_and_faint_lines():
+    """Two series told apart by colour only, or a line under 3:1 on its axes, are reported;
+    the palette's own cycle of colours and line styles passes."""
+    import matplotlib.pyplot as plt
+    kit = load_kit()
+    xs = np.linspace(0, 1, 5)
+    fig, ax = plt.subplots()
+    ax.plot(xs, xs, "-", color="C0")
+    ax.plot(xs, 2 * xs, "-", color="C1")
+    ax.plot(xs, 3 * xs, ":", color="#F0E442")             # Okabe-Ito's yellow: 1.3:1 on white
+    ax.axhline(0, color="lightgrey")                      # a guide, not data
+    problems = kit.style_problems(fig)
+    assert any("share the style" in p for p in problems) and any("contrast 1.3" in p for p in problems), problems
+    assert len(problems) == 2, problems
+    fig, ax = plt.subplots()
+    for k in range(len(kit.PALETTE)):
+        ax.plot(xs, k * xs, label=f"series {k}")          # the cycle's colour and line style
+    for k in range(len(kit.PALETTE)):
+        ax.plot(xs[-1], k, "osD^v"[k], color=f"C{k}")     # its end marked in its colour and own marker
+    assert kit.style_problems(fig) == [], kit.style_problems(fig)
+    assert all(kit.contrast(c, "white") >= kit.MIN_CONTRAST for c in kit.PALETTE)
+    plt.close("all")
 
 
 @pytest.mark.slow
@@ -296,6 +349,29 @@ def test_student_notebook_runs_all_past_its_unanswered_exercises(executed, path)
         said = sum(out.get("text", "").count("not answered yet") for out in cell.outputs)
         assert said == lectures.is_self_check(cell), (
             f"{where(path, i, cell)} says 'not answered yet' {said} times; only a self-check should, once")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_every_figure_is_described_and_tells_its_series_apart(executed, path):
+    """Every image a lecture shows comes from lecturekit.show: it carries a description (alt
+    metadata and a visible caption), and style_problems found nothing in its figure: in each
+    axes any two series differ in line style or marker, and every line reaches 3:1."""
+    nb = ran(path, executed)
+    figures = 0
+    for i, cell in enumerate(nb.cells):
+        outputs = cell.get("outputs", [])
+        for k, out in enumerate(outputs):
+            if "image/png" not in out.get("data", {}):
+                continue
+            figures += 1
+            alt = out.metadata.get("image/png", {}).get("alt", "")
+            assert len(alt.split()) >= 8, f"{where(path, i, cell)}: a figure without a description, {alt!r}"
+            caption = outputs[k + 1].get("data", {}).get("text/markdown", "") if k + 1 < len(outputs) else ""
+            assert alt in caption, f"{where(path, i, cell)}: the description is not shown under the figure"
+            problems = out.metadata.get("lecturekit", {}).get("style_problems")
+            assert problems == [], f"{where(path, i, cell)}: {problems}"
+    assert figures >= 3, f"{path.name}: {figures} figures"
 
 
 @pytest.mark.slow

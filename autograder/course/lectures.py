@@ -31,6 +31,12 @@ index and to the previous and next lecture. Math is typeset in the browser by Ma
 2, copied into the site (mathjax/, from the jupyter-server-mathjax package) so that the
 pages work offline, from file://; `--mathjax-cdn` loads nbconvert's CDN copy instead,
 `--mathjax-url` any other.
+
+The pages aim at WCAG 2.1 AA (tests/test_accessibility.py checks them with axe-core in
+Chromium): code is highlighted with an accessible Pygments style, the prompts are dark
+enough to read, every figure's <img> carries the description lecturekit.show stored as the
+output's `alt` metadata (nbconvert's lab template reads none), and MathJax keeps its
+assistive MathML but does not make every formula a Tab stop.
 """
 import filecmp
 import html
@@ -164,12 +170,11 @@ def render_site(executed, out, mathjax_url=None):
     """Write out/index.html and one page per lecture. `executed`: {file name: executed nb}.
 
     Without `mathjax_url` the pages load the copy of MathJax written to out/mathjax/."""
-    from nbconvert import HTMLExporter
     out.mkdir(parents=True, exist_ok=True)
     fonts = ""
     if mathjax_url is None:
         mathjax_url, fonts = copy_mathjax(out), MATHJAX_FONTS
-    exporter = HTMLExporter(mathjax_url=mathjax_url)
+    exporter = reader_exporter(mathjax_url)
     names = list(executed)
     pages = [Path(name).with_suffix(".html").name for name in names]
     titles = [describe(executed[name])[0] for name in names]
@@ -180,12 +185,40 @@ def render_site(executed, out, mathjax_url=None):
         body = body.replace("<main>", "<main>\n" + nav, 1).replace("</main>", nav + "\n</main>", 1)
         # nbconvert loads require.js from a CDN for widgets and JavaScript outputs; the pages have neither
         body = body.replace(f'<script src="{exporter.require_js_url}"></script>', "", 1)
-        body = body.replace(f'<script src="{mathjax_url}">', fonts + f'<script src="{mathjax_url}">', 1)
+        body = body.replace(f'<script src="{mathjax_url}">', fonts + MATHJAX_A11Y + f'<script src="{mathjax_url}">', 1)
+        body = body.replace("</head>", READABLE_PROMPTS + "</head>", 1)
         (out / pages[i]).write_text(body.replace(*MATHJAX_LINEBREAKS), encoding="utf-8")
         summary = describe(executed[name])[1]
         items.append(f'<li><a href="{pages[i]}">{html.escape(titles[i])}</a>: {html.escape(summary)}</li>')
     (out / "index.html").write_text(INDEX.format(items="\n".join(items), mathjax=html.escape(mathjax_url),
-                                                 fonts=fonts), encoding="utf-8")
+                                                 fonts=fonts + MATHJAX_A11Y), encoding="utf-8")
+
+
+# accessible-pygments' light style, checked by its authors for WCAG AA contrast
+PYGMENTS_STYLE = "a11y-light"
+# nbconvert's lab template writes no alt attribute (its classic one does, from the same
+# metadata); the exporter then gives every <img> a placeholder. This adds the output's own.
+ALT_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{% block data_png scoped %}
+{%- set alt = output | get_metadata('alt', 'image/png') -%}
+{%- if alt -%}
+{{ super() | replace('<img ', '<img alt="' ~ (alt | escape_html) ~ '" ', 1) }}
+{%- else -%}
+{{ super() }}
+{%- endif -%}
+{% endblock data_png %}
+"""
+
+
+def reader_exporter(mathjax_url):
+    """nbconvert's HTMLExporter (lab template) with the alt texts and the accessible code colours."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+    config = Config()
+    config.CSSHTMLHeaderPreprocessor.style = PYGMENTS_STYLE
+    return HTMLExporter(config=config, mathjax_url=mathjax_url, template_file="lecture.html.j2",
+                        extra_loaders=[DictLoader({"lecture.html.j2": ALT_TEMPLATE})])
 
 
 def navigation(pages, titles, i):
@@ -212,6 +245,16 @@ def copy_mathjax(out):
     shutil.copytree(Path(package).parent / "static", out / MATHJAX, dirs_exist_ok=True)
     return f"{MATHJAX}/MathJax.js?config={MATHJAX_CONFIG}"
 
+
+# MathJax 2 makes each formula a Tab stop (for its menu): a page of 200 formulas would take
+# 200 presses to cross. Its assistive MathML (read by screen readers) stays.
+MATHJAX_A11Y = ('<script type="text/x-mathjax-config">MathJax.Hub.Config({menuSettings: {inTabOrder: false}});'
+                '</script>\n')
+# JupyterLab's light theme greys the In [n]: prompts of cells not being edited (all, on a page) to
+# 2.2:1 on white, and its blue and orange prompts reach 4.3:1; this grey is 7:1 (AA: 4.5:1)
+READABLE_PROMPTS = ('<style type="text/css">:root { --jp-cell-prompt-not-active-font-color: #595959; '
+                    '--jp-cell-prompt-not-active-opacity: 1; --jp-cell-prompt-opacity: 1; '
+                    '--jp-cell-inprompt-font-color: #595959; --jp-cell-outprompt-font-color: #595959 }</style>\n')
 
 # nbconvert's MathJax setup breaks lines automatically, which wraps the math in table cells
 # into one-symbol lines; displays here are short enough not to need it.

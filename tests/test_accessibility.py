@@ -1,0 +1,216 @@
+"""The lecture site in a real browser: axe-core's WCAG 2.0/2.1 A and AA rules on every page.
+
+The site is built as the README says (`python -m autograder site`), served on loopback and
+read by headless Chromium (Debian's chromium and chromium-driver, .ci/services.sh installs
+them). Every request off the local server is refused and reported. axe-core's script comes
+from the axe-core-python package (the test extra): nothing is downloaded at test time.
+
+    python tests/test_accessibility.py SITE_DIR    # the same audit of an already built site
+"""
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from autograder.course import lectures
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PLACEHOLDER = "No description has been provided for this image"
+
+
+def browser_missing():
+    """Why the browser test cannot run here, or None."""
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        return "no chromium/chromedriver (apt-get install chromium chromium-driver; .ci/services.sh does)"
+    try:
+        import axe_core_python  # noqa: F401
+        import selenium  # noqa: F401
+    except ImportError as error:
+        return f"{error.name} is not installed (pip install -e '.[test]')"
+    return None
+
+
+def axe_source():
+    import axe_core_python
+    return (Path(axe_core_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(folder):
+    """An HTTP server for `folder` on a free loopback port, in a daemon thread."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def chromium():
+    """Headless Chromium that can reach loopback only: names resolve nowhere, and every
+    other address goes through a proxy that does not exist (loopback bypasses proxies)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    os.environ["SE_OFFLINE"] = "true"            # Selenium Manager must never download a driver
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--proxy-server=http://127.0.0.1:9",
+                "--window-size=1280,900", "--no-first-run", "--disable-extensions"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    return webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+
+
+def requested(driver):
+    """Every URL the page asked for since the last call (from the DevTools network log)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+WAIT_FOR_MATHJAX = """
+const done = arguments[arguments.length - 1];
+if (!window.MathJax || !MathJax.Hub) { done("no MathJax"); }
+else { MathJax.Hub.Queue(() => done(null)); }
+"""
+RUN_AXE = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {runOnly: {type: "tag", values: arguments[0]}, resultTypes: ["violations"]})
+   .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+        nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + ": " + n.failureSummary)}))))
+   .catch(e => done([{id: "axe-error", help: String(e), nodes: []}]));
+"""
+PAGE_FACTS = """
+return {title: document.title,
+        images: [...document.images].map(i => i.getAttribute("alt")),
+        unloaded: [...document.images].filter(i => !i.naturalWidth).map(i => i.src.slice(0, 80)),
+        math: document.querySelectorAll(".MathJax").length,
+        mathml: document.querySelectorAll(".MJX_Assistive_MathML").length,
+        math_tab_stops: [...document.querySelectorAll(".MathJax, .MathJax_Display, .MathJax_Preview")]
+            .filter(e => e.tabIndex >= 0 && e.hasAttribute("tabindex")).length,
+        math_errors: document.querySelectorAll(".MathJax_Error, .mjx-error, merror").length};
+"""
+
+
+def audit(folder):
+    """{page: facts} for every .html page of the site in `folder`, read in Chromium."""
+    server = serve(folder)
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    driver = chromium()
+    driver.set_script_timeout(120)
+    axe = axe_source()
+    results = {}
+    try:
+        for page in sorted(p.name for p in Path(folder).glob("*.html")):
+            driver.get(base + page)
+            mathjax = driver.execute_async_script(WAIT_FOR_MATHJAX)
+            driver.execute_script(axe)
+            violations = driver.execute_async_script(RUN_AXE, AXE_TAGS)
+            facts = driver.execute_script(PAGE_FACTS)
+            offsite = [url for url in requested(driver)
+                       if not url.startswith((base, "data:")) and urlsplit(url).scheme != "about"]
+            results[page] = {**facts, "violations": violations, "offsite": offsite, "mathjax": mathjax}
+    finally:
+        driver.quit()
+        server.shutdown()
+    return results
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The site, built by the README's command (every lecture executed), and its audit."""
+    missing = browser_missing()
+    if missing:
+        pytest.skip(missing)
+    from autograder.__main__ import main
+    out = tmp_path_factory.mktemp("site")
+    assert main(["site", "--out", str(out)]) == 0
+    return out, audit(out)
+
+
+def lecture_titles():
+    import nbformat
+    return {path.with_suffix(".html").name: lectures.describe(nbformat.read(path, as_version=4))[0]
+            for path in lectures.sources()}
+
+
+def summary(violations):
+    return "\n".join(f"  {v['id']} ({v['impact']}, {v['count']} elements): {v['help']}\n    " + "\n    ".join(v["nodes"])
+                     for v in violations)
+
+
+@pytest.mark.slow
+def test_every_page_passes_axe_wcag21_aa(site):
+    _, results = site
+    assert set(lecture_titles()) | {"index.html"} <= set(results), f"pages audited: {sorted(results)}"
+    failing = {page: r["violations"] for page, r in results.items() if r["violations"]}
+    assert not failing, "axe-core violations:\n" + "\n".join(f"{page}:\n{summary(v)}" for page, v in failing.items())
+
+
+@pytest.mark.slow
+def test_pages_are_titled_by_their_lecture_and_load_nothing_from_outside(site):
+    _, results = site
+    for page, title in lecture_titles().items():
+        assert results[page]["title"] == title, f"{page}: <title> is {results[page]['title']!r}, not {title!r}"
+    for page, r in results.items():
+        assert not r["offsite"], f"{page} asked for {r['offsite']} (the site must work offline)"
+
+
+@pytest.mark.slow
+def test_every_figure_has_a_real_description(site):
+    _, results = site
+    for page in lecture_titles():
+        alts = results[page]["images"]
+        assert len(alts) >= 3, f"{page}: {len(alts)} images"
+        assert not results[page]["unloaded"], f"{page}: images that did not load: {results[page]['unloaded']}"
+        bad = [alt for alt in alts if not alt or alt == PLACEHOLDER or len(alt.split()) < 6]
+        assert not bad, f"{page}: {len(bad)} of {len(alts)} images lack a description: {bad[:3]}"
+
+
+@pytest.mark.slow
+def test_math_is_typeset_with_assistive_mathml_and_is_not_a_tab_stop_each(site):
+    _, results = site
+    for page in lecture_titles():
+        r = results[page]
+        assert r["mathjax"] is None and r["math"] > 0 and not r["math_errors"], f"{page}: {r}"
+        assert r["mathml"] >= r["math"] > 0, f"{page}: {r['mathml']} assistive MathML for {r['math']} formulas"
+        assert r["math_tab_stops"] == 0, f"{page}: {r['math_tab_stops']} formulas are Tab stops"
+
+
+def test_the_browser_reaches_nothing_but_the_local_server(tmp_path):
+    """The audit's own guard: a page asking for an address off this machine is reported, and
+    the request fails (.invalid names never resolve; the proxy that would carry it does not exist)."""
+    missing = browser_missing()
+    if missing:
+        pytest.skip(missing)
+    (tmp_path / "page.html").write_text('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><main>'
+                                        '<img src="http://example.invalid/x.png" alt="an image from outside">'
+                                        '</main></body></html>', encoding="utf-8")
+    result = audit(tmp_path)["page.html"]
+    assert result["offsite"] == ["http://example.invalid/x.png"], result["offsite"]
+    assert result["unloaded"] == ["http://example.invalid/x.png"], f"the request got through: {result}"
+
+
+if __name__ == "__main__":
+    for page, r in audit(Path(sys.argv[1])).items():
+        print(f"{page}: {len(r['violations'])} violated rules, title {r['title']!r}, "
+              f"{sum(1 for a in r['images'] if not a or a == PLACEHOLDER)}/{len(r['images'])} images undescribed, "
+              f"{r['math']} formulas ({r['mathml']} assistive MathML, {r['math_tab_stops']} Tab stops), "
+              f"{len(r['offsite'])} off-site requests")
+        if r["violations"]:
+            print(summary(r["violations"]))
+        if re.search(r"\S", " ".join(r["offsite"])):
+            print("  off-site:", r["offsite"][:5])
