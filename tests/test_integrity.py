@@ -268,3 +268,18 @@ def test_the_reference_is_imported_once_when_students_are_judged_in_threads():
     with ThreadPoolExecutor(8) as pool:
         done = list(pool.map(lambda _: learned.predict(good, np.zeros((2, 64))), range(64)))
     assert all(d.shape == (2,) for d in done)
+
+
+def test_an_exception_in_training_is_named_with_the_students_file_and_line(tmp_path, training_ns):
+    """The cause of lost training points is in the report, not only inside the notebook's page."""
+    import nbformat
+    from autograder.course.paths import SOLUTIONS
+    package = _package(tmp_path, "raises_in_training", "nn/loss.py",
+                       ("        log_p = _log_softmax(A)\n",
+                        "        log_p = _log_softmax(A)\n        raise RuntimeError('shapes do not match')\n"))
+    cell = next(c.source for c in nbformat.read(SOLUTIONS / parts.ASSIGNMENT / f"{parts.NB_TRAIN}.ipynb",
+                                                as_version=4).cells if "def train(" in c.source)
+    ns = {**training_ns, "mytorch": package}
+    exec(cell.split("model, history = train(")[0], ns)
+    report = _training(ns).report(show_values=False)
+    assert "RuntimeError: shapes do not match (at mytorch/nn/loss.py:" in report, report
