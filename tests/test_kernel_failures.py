@@ -56,7 +56,7 @@ def _ignores_interrupts(stage):
 
 def _prints(stage):
     _edit(stage, "nn/linear.py", "        self.A = A\n",
-          "        self.A = A\n        for i in range(1000):\n            print('Linear.forward', i, A.shape)\n")
+          "        self.A = A\n        print('Linear.forward', A.shape)\n        print(A)\n")
 
 
 def _records_transport(stage):
@@ -141,13 +141,15 @@ def test_a_kernel_that_never_gets_ready_is_given_up_after_its_wait(graded):
 
 def test_a_kernel_that_ignores_the_interrupt_is_stopped_and_named(graded):
     m = graded["markers"]["ignores_interrupts"]
-    assert any(re.search(rf"2_mytorch\.ipynb: test cell tanh_backward ran past the {TIMEOUT} s per-cell "
-                         r"timeout and did not stop when interrupted", p) for p in m["problems"]), m["problems"]
+    # the first cell that calls Tanh.backward: a visible check before the graded one
+    found = re.search(rf"2_mytorch\.ipynb: cell (\d+) \('tanh.forward\(Z\)'\) ran past the {TIMEOUT} s per-cell "
+                      r"timeout and did not stop when interrupted", "\n".join(m["problems"]))
+    assert found, m["problems"]
     nb = nbformat.read(graded["course"] / "autograded" / "ignores_interrupts" / ASSIGNMENT / "2_mytorch.ipynb",
                        as_version=4)
-    after = [c for c in nb.cells[next(i for i, c in enumerate(nb.cells)
-                                      if c.metadata.get("nbgrader", {}).get("grade_id") == "tanh_backward") + 1:]
-             if c.cell_type == "code"]
+    at = int(found.group(1)) - 1
+    assert [o.ename for o in nb.cells[at].outputs if o.output_type == "error"][-1] == "KernelFailure"
+    after = [c for c in nb.cells[at + 1:] if c.cell_type == "code"]
     assert after and all(c.outputs == [] for c in after)          # left unrun, not stale
 
 
@@ -165,5 +167,5 @@ def test_output_is_capped_per_cell_and_says_so(graded):
             text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
             assert len(text.encode()) <= execute.OUTPUT_CAP + 300
             truncated += bool(re.search(r"output truncated: \d+ lines printed", text))
-    assert truncated >= 2
-    assert (folder / "2_mytorch.ipynb").stat().st_size < 40 * execute.OUTPUT_CAP
+    assert truncated >= 1
+    assert (folder / "3_training.ipynb").stat().st_size < 5 * execute.OUTPUT_CAP

@@ -15,9 +15,10 @@ does not stop when interrupted, and deletes the notebooks it had finished. Here:
   failed gets an error naming the cause and the kernel's stderr, later cells stay unrun, and
   nbgrader goes on with the next notebook. The cause is also appended to the file named by
   AUTOGRADER_KERNEL_FAILURES (grade.py reads it into the student's report).
-- **Output is capped per cell**: what a cell prints or displays beyond OUTPUT_CAP bytes is
-  counted, not kept, so a print left in a layer cannot bloat this process, the autograded
-  notebook or the feedback; the cell then says how much it printed.
+- **Output is capped per cell**: what a cell prints beyond OUTPUT_CAP bytes (and displays
+  beyond DISPLAY_CAP: figures are larger than text) is counted, not kept, so a print left in
+  a layer cannot bloat this process, the autograded notebook or the feedback; the cell then
+  says how much it printed.
 """
 import json
 import os
@@ -32,7 +33,8 @@ from nbgrader.preprocessors.execute import UnresponsiveKernelError
 from ..parts.cells import grade_id
 
 KERNEL_READY_S = 30          # a sandboxed kernel is ready in about 3 s on a loaded 2-core machine
-OUTPUT_CAP = 100_000         # bytes of output kept per cell
+OUTPUT_CAP = 100_000         # bytes of printed output kept per cell
+DISPLAY_CAP = 2_000_000      # bytes of displayed output (figures, HTML) kept per cell
 STDERR_TAIL = 4096           # bytes of the kernel's stderr read back, of which the last STDERR_LINES lines
 STDERR_LINES = 12
 FAILURES_ENV = "AUTOGRADER_KERNEL_FAILURES"
@@ -66,7 +68,7 @@ class GradingExecute(Execute):
     """nbgrader's Execute with the kernel's stderr kept, one retry in a fresh kernel, a failed
     kernel recorded in its notebook, and output capped per cell (see the module's docstring)."""
 
-    def preprocess(self, nb, resources, retries=None):
+    def preprocess(self, nb, resources):
         """The executed notebook and resources, as nbgrader's Execute returns them; a notebook
         whose kernel failed twice comes back with the failure recorded instead of raising."""
         name = (resources or {}).get("nbgrader", {}).get("notebook") or (resources or {}).get("unique_key", "?")
@@ -74,8 +76,9 @@ class GradingExecute(Execute):
         for attempt in (1, 2):
             self._stderr = self._process = self._exit = self._cell = None
             try:
-                return super().preprocess(nb, resources, retries=0)
-            except (UnresponsiveKernelError, DeadKernelError, CellTimeoutError) as e:
+                return super().preprocess(nb, resources)
+            except (RuntimeError, CellTimeoutError, UnresponsiveKernelError) as e:
+                # RuntimeError: nbclient's for a kernel that died (DeadKernelError) or never got ready
                 causes.append(self._cause(nb, e))
                 stderr = self._stderr_tail()
                 self.log.error("%s: %s (attempt %d of 2)%s", name, causes[-1], attempt,
@@ -126,22 +129,24 @@ class GradingExecute(Execute):
                 return f"the kernel exited before it was ready ({exit_text(self._exit)})"
             return f"the kernel did not become ready within {self.startup_timeout} s"
         cell = nb.cells[self._cell]
-        where = f"test cell {grade_id(cell)}" if grade_id(cell) else f"cell {self._cell + 1}"
+        first = (cell.source.strip().splitlines() or [""])[0][:60]
+        where = f"test cell {grade_id(cell)}" if grade_id(cell) else f"cell {self._cell + 1} ({first!r})"
         if isinstance(error, CellTimeoutError):
             return f"{where} ran past the {self.timeout} s per-cell timeout and did not stop when interrupted"
-        return f"the kernel died while running {where} ({exit_text(self._exit) if self._exit is not None else 'no exit status'})"
+        ended = exit_text(self._exit) if self._exit is not None else "no exit status"
+        return f"the kernel died while running {where} ({ended})"
 
     def _record(self, nb, causes, stderr, name):
         """Fail closed: the failing cell says why, the cells after it are left unrun, and the
         failure is appended to the grader's file (FAILURES_ENV) for the student's report."""
         code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         at = self._cell if self._cell is not None else (code[0] if code else None)
-        for i in code:
-            if i > at:
+        for i in code:              # what an earlier attempt left there is not this notebook's result
+            if i > at or (i == at and self._cell is None):
                 nb.cells[i].outputs, nb.cells[i].execution_count = [], None
         if at is not None:
             nb.cells[at].outputs.append(new_output(
-                "error", ename="KernelFailure", evalue=f"{causes[-1]}; it failed again in a fresh kernel",
+                "error", ename="KernelFailure", evalue=f"{causes[-1]} (tried twice, each time in a fresh kernel)",
                 traceback=[f"KernelFailure: {causes[-1]}"]))
             if stderr:
                 nb.cells[at].outputs.append(new_output("stream", name="stdout",
@@ -153,34 +158,42 @@ class GradingExecute(Execute):
     # -- the cell being run, and its output cap
 
     def preprocess_cell(self, cell, resources, index):
-        self._cell, self._kept, self._lines, self._dropped = index, 0, 0, 0
+        self._cell, self._lines = index, 0
+        self._kept, self._dropped = {"stream": 0, "display": 0}, {"stream": 0, "display": 0}
         cell, resources = super().preprocess_cell(cell, resources, index)
-        if self._dropped:
+        if self._dropped["stream"]:
             cell.outputs.append(new_output("stream", name="stdout", text=(
-                f"\n... output truncated: {self._lines} lines printed, {self._kept + self._dropped:,} bytes "
-                f"of output in all; only the first {OUTPUT_CAP:,} bytes are kept\n")))
+                f"\n... output truncated: {self._lines} lines printed, "
+                f"{self._kept['stream'] + self._dropped['stream']:,} bytes; only the first "
+                f"{OUTPUT_CAP:,} bytes are kept\n")))
+        if self._dropped["display"]:
+            cell.outputs.append(new_output("stream", name="stdout", text=(
+                f"\n... displayed output truncated: {self._dropped['display']:,} bytes over the first "
+                f"{DISPLAY_CAP:,} left out\n")))
         return cell, resources
 
     def output(self, outs, msg, display_id, cell_index):
         if self.clear_before_next_output:
-            self._kept = 0
+            self._kept = {"stream": 0, "display": 0}
         out = super().output(outs, msg, display_id, cell_index)
         if out is None or not outs or outs[-1] is not out:
             return out                 # handled by a widget's hook, or not kept
-        if out.output_type == "stream":
+        kind = "stream" if out.output_type == "stream" else "display"
+        if kind == "stream":
             self._lines += out.text.count("\n")
-        size, room = _size(out), OUTPUT_CAP - self._kept
+        size = _size(out)
+        room = (OUTPUT_CAP if kind == "stream" else DISPLAY_CAP) - self._kept[kind]
         if size > room:
-            if out.output_type == "stream" and room > 0:
+            if kind == "stream" and room > 0:
                 out.text = out.text.encode()[:room].decode("utf-8", "ignore")
             elif not display_id:       # a display id indexes into outs: that one stays
                 outs.pop()
         kept = _size(out) if outs and outs[-1] is out else 0
-        self._kept += kept
-        self._dropped += size - kept
+        self._kept[kind] += kept
+        self._dropped[kind] += size - kept
         return out
 
     def clear_output(self, outs, msg, cell_index):
         super().clear_output(outs, msg, cell_index)
         if not outs:
-            self._kept = 0
+            self._kept = {"stream": 0, "display": 0}
