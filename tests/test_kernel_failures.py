@@ -57,6 +57,8 @@ def _ignores_interrupts(stage):
 def _prints(stage):
     _edit(stage, "nn/linear.py", "        self.A = A\n",
           "        self.A = A\n        print('Linear.forward', A.shape)\n        print(A)\n")
+    # and one long line, which a cap on lines alone (nbgrader's LimitOutput) would keep whole
+    _append_cell(stage, "1_optimisation.ipynb", "print('x' * 10 ** 6)\n")
 
 
 def _records_transport(stage):
@@ -167,5 +169,7 @@ def test_output_is_capped_per_cell_and_says_so(graded):
             text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
             assert len(text.encode()) <= execute.OUTPUT_CAP + 300
             truncated += bool(re.search(r"output truncated: \d+ lines printed", text))
-    assert truncated >= 1
+    assert truncated >= 2                  # the training cell, and the long line
     assert (folder / "3_training.ipynb").stat().st_size < 5 * execute.OUTPUT_CAP
+    feedback = graded["course"] / "feedback" / "prints_a_lot" / ASSIGNMENT / "3_training.html"
+    assert "output truncated" in feedback.read_text() and feedback.stat().st_size < 5 * execute.OUTPUT_CAP + 10 ** 6

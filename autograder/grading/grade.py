@@ -49,7 +49,7 @@ from ..parts import ASSIGNMENT, NOTEBOOKS, PARTS, TOTAL
 from ..parts.cells import grade_id
 from ..parts.run import PartResult
 from . import exports, gradebook, hidden, sandbox
-from .execute import FAILURES_ENV
+from .execute import FAILURES_ENV, KERNEL_READY_S
 from .files import read_regular
 from .gradebook import store
 from .intake import intake, student_ids
@@ -85,7 +85,7 @@ def nbgrader(course, log, *args, budget=nbgrader_cli.NO_KERNEL_S, env=None):
     return done.returncode
 
 
-KERNEL_START_S = 60      # execute.KERNEL_READY_S for a kernel to get ready, twice (one retry)
+KERNEL_START_S = 2 * KERNEL_READY_S       # a kernel's wait to get ready, twice (one retry): 60 s
 
 
 def budget(course, timeout, notebooks):
