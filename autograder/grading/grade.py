@@ -49,7 +49,6 @@ from ..parts import ASSIGNMENT, NOTEBOOKS, PARTS, TOTAL
 from ..parts.cells import grade_id
 from ..parts.run import PartResult
 from . import exports, gradebook, hidden, sandbox
-from .execute import FAILURES_ENV, KERNEL_READY_S
 from .files import read_regular
 from .gradebook import store
 from .intake import intake, student_ids
@@ -66,6 +65,7 @@ class Kernel:
     def environment(self, scratch, seconds, failures):
         """What nbgrader passes on to sandbox.main for one student (nothing else reaches the
         kernel), and the file where execute.py notes the student's failed kernels."""
+        from .execute import FAILURES_ENV
         return {"AUTOGRADER_SCRATCH": str(scratch), "AUTOGRADER_CPU_SECONDS": str(int(seconds)),
                 "AUTOGRADER_KERNEL_MEMORY_MB": str(self.memory_mb),
                 "AUTOGRADER_SANDBOX": "none" if self.unsafe_no_sandbox else "bwrap",
@@ -85,16 +85,14 @@ def nbgrader(course, log, *args, budget=nbgrader_cli.NO_KERNEL_S, env=None):
     return done.returncode
 
 
-KERNEL_START_S = 2 * KERNEL_READY_S       # a kernel's wait to get ready, twice (one retry): 60 s
-
-
 def budget(course, timeout, notebooks):
     """Wall-clock seconds an autograde of `notebooks` may take: each code cell may run for
-    the per-cell timeout, and each notebook's kernel may take a minute to start (or to fail
-    to, and be started again)."""
+    the per-cell timeout, and each notebook's kernel may take a minute to start (its wait to
+    get ready, twice: one retry)."""
+    from .execute import KERNEL_READY_S      # imported here: it imports nbgrader (0.7 s for every command)
     cells = sum(c.cell_type == "code" for nb in notebooks
                 for c in nbformat.read(course / "source" / ASSIGNMENT / nb, as_version=4).cells)
-    return len(notebooks) * KERNEL_START_S + cells * timeout
+    return len(notebooks) * 2 * KERNEL_READY_S + cells * timeout
 
 
 def _digest(paths, root=None):
