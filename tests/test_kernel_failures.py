@@ -173,3 +173,21 @@ def test_output_is_capped_per_cell_and_says_so(graded):
     assert (folder / "3_training.ipynb").stat().st_size < 5 * execute.OUTPUT_CAP
     feedback = graded["course"] / "feedback" / "prints_a_lot" / ASSIGNMENT / "3_training.html"
     assert "output truncated" in feedback.read_text() and feedback.stat().st_size < 5 * execute.OUTPUT_CAP + 10 ** 6
+
+
+def test_exit_text_names_the_signal_bubblewrap_passes_on():
+    assert execute.exit_text(3) == "exit status 3"
+    assert execute.exit_text(128 + 24) == "killed by SIGXCPU, its CPU-time limit"      # through bwrap
+    assert execute.exit_text(-9) == "killed by SIGKILL"                                # no bwrap
+
+
+def test_the_failures_file_is_read_bounded_and_a_damaged_line_is_skipped(tmp_path):
+    path = tmp_path / "s.kernels.jsonl"
+    path.write_text("not json\n" + json.dumps({"notebook": "2_mytorch", "causes": ["a", "b"], "stderr": "boom"}) + "\n")
+    assert grade.kernel_failures(path) == [
+        "2_mytorch.ipynb: b (when retried in a fresh kernel; the first time, a); the parts it had not finished "
+        "score zero. The kernel's last lines on stderr:\nboom"]
+    (tmp_path / "link.jsonl").symlink_to(path)
+    with pytest.raises(ValueError, match="symbolic link"):
+        grade.kernel_failures(tmp_path / "link.jsonl")
+    assert grade.kernel_failures(tmp_path / "missing.jsonl") == []
