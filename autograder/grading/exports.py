@@ -17,7 +17,7 @@ def write_reports(course, markers, scores):
         s = scores[sid]
         rows = "".join(f"<tr><td>{p.id}</td><td>{html.escape(p.title)}</td><td>{s[p.id]:g} / {p.points}</td></tr>"
                        for p in PARTS)
-        notes = "".join(f"<li>{html.escape(x)}</li>" for x in m["problems"])
+        notes = "".join(f"<li style='white-space: pre-wrap'>{html.escape(x)}</li>" for x in m["problems"])
         why = "".join(f"<pre>{html.escape(m['report'][p.id])}</pre>" for p in PARTS if p.id in m["report"])
         (folder / "report.html").write_text(
             f"<html><body><h1>{ASSIGNMENT}: {html.escape(sid)}: {sum(s.values()):g} / {TOTAL}</h1>"

@@ -20,10 +20,13 @@ unreadable notebook is replaced by the released one, a missing mytorch/ by the s
 rest is still graded); nbgrader autogrades it in the sandboxed kernel (sandbox.py: no
 privileges, no network, per-cell timeout, limits, the hidden expected values absent) within
 a wall-clock budget (`budget`); every part is then judged from the records its hidden test
-wrote in the scratch folder, failing closed, and that score is written into the gradebook. If nbgrader
-gives up on a notebook (the kernel died or stopped answering), that notebook is graded
-again on its own, and failing that recorded without execution, so its finished parts keep
-their points. Handins are read, never modified. A run that is killed can be started
+wrote in the scratch folder, failing closed, and that score is written into the gradebook. A
+kernel that exits, never gets ready, dies in a cell or ignores the interrupt at the per-cell
+timeout is retried once in a fresh kernel, then its notebook is recorded with the cells it
+had not finished unrun, and the cause and the kernel's stderr go into the report (execute.py).
+If nbgrader itself does not finish a notebook (its wall-clock budget, a crash), that notebook
+is graded again on its own, and failing that recorded without execution, so its finished
+parts keep their points. Handins are read, never modified. A run that is killed can be started
 again: finished students (same handin, same assignment) are skipped, the rest redone.
 """
 import fcntl
@@ -46,6 +49,7 @@ from ..parts import ASSIGNMENT, NOTEBOOKS, PARTS, TOTAL
 from ..parts.cells import grade_id
 from ..parts.run import PartResult
 from . import exports, gradebook, hidden, sandbox
+from .files import read_regular
 from .gradebook import store
 from .intake import intake, student_ids
 from .nbgrader_config import config_text
@@ -58,11 +62,14 @@ class Kernel:
     memory_mb: int = sandbox.MEMORY_MB
     unsafe_no_sandbox: bool = False    # bubblewrap off: for a machine without it, never for a class
 
-    def environment(self, scratch, seconds):
-        """What nbgrader passes on to sandbox.main for one student (nothing else reaches the kernel)."""
+    def environment(self, scratch, seconds, failures):
+        """What nbgrader passes on to sandbox.main for one student (nothing else reaches the
+        kernel), and the file where execute.py notes the student's failed kernels."""
+        from .execute import FAILURES_ENV
         return {"AUTOGRADER_SCRATCH": str(scratch), "AUTOGRADER_CPU_SECONDS": str(int(seconds)),
                 "AUTOGRADER_KERNEL_MEMORY_MB": str(self.memory_mb),
-                "AUTOGRADER_SANDBOX": "none" if self.unsafe_no_sandbox else "bwrap"}
+                "AUTOGRADER_SANDBOX": "none" if self.unsafe_no_sandbox else "bwrap",
+                FAILURES_ENV: str(failures)}
 
 
 def nbgrader(course, log, *args, budget=nbgrader_cli.NO_KERNEL_S, env=None):
@@ -78,15 +85,14 @@ def nbgrader(course, log, *args, budget=nbgrader_cli.NO_KERNEL_S, env=None):
     return done.returncode
 
 
-KERNEL_START_S = 60      # nbclient's own wait for a kernel to become ready
-
-
 def budget(course, timeout, notebooks):
     """Wall-clock seconds an autograde of `notebooks` may take: each code cell may run for
-    the per-cell timeout, and each notebook's kernel may take a minute to start."""
+    the per-cell timeout, and each notebook's kernel may take a minute to start (its wait to
+    get ready, twice: one retry)."""
+    from .execute import KERNEL_READY_S      # imported here: it imports nbgrader (0.7 s for every command)
     cells = sum(c.cell_type == "code" for nb in notebooks
                 for c in nbformat.read(course / "source" / ASSIGNMENT / nb, as_version=4).cells)
-    return len(notebooks) * KERNEL_START_S + cells * timeout
+    return len(notebooks) * 2 * KERNEL_READY_S + cells * timeout
 
 
 def _digest(paths, root=None):
@@ -126,28 +132,56 @@ def scratch_folder(course, sid):
 
 
 def _autograde(course, sid, log, kernel):
-    """nbgrader autograde for one student; notebooks nbgrader gave up on are redone alone,
+    """nbgrader autograde for one student; notebooks nbgrader did not finish are redone alone,
     and failing that recorded without execution. Returns problems (list of str)."""
     out, scratch = course / "autograded" / sid / ASSIGNMENT, scratch_folder(course, sid)
+    failures = course / "logs" / f"{sid}.kernels.jsonl"
     shutil.rmtree(scratch, ignore_errors=True)            # a fresh copy for every grading
+    failures.unlink(missing_ok=True)
     limit = budget(course, kernel.timeout, NOTEBOOKS)
     nbgrader(course, log, "autograde", ASSIGNMENT, "--student", sid, "--force", budget=limit,
-             env=kernel.environment(scratch, limit))
+             env=kernel.environment(scratch, limit, failures))
     problems = []
     for nb in NOTEBOOKS:
         if (out / nb).exists():
             continue
         stem, limit = nb[:-len(".ipynb")], budget(course, kernel.timeout, [nb])
         code = nbgrader(course, log, "autograde", ASSIGNMENT, "--student", sid, "--notebook", stem,
-                        "--force", budget=limit, env=kernel.environment(scratch, limit))
+                        "--force", budget=limit, env=kernel.environment(scratch, limit, failures))
         if code == nbgrader_cli.BUDGET_EXCEEDED:
             problems.append(f"{nb}: grading stopped after {limit} s (its wall-clock budget); "
                             f"parts it had not finished score zero")
         elif code or not (out / nb).exists():
-            problems.append(f"{nb}: the kernel died or stopped responding; parts it had not "
+            problems.append(f"{nb}: nbgrader could not grade it (see the log); parts it had not "
                             f"finished score zero")
             nbgrader(course, log, "autograde", ASSIGNMENT, "--student", sid, "--notebook", stem,
                      "--force", "--no-execute")     # into the gradebook; scores come from records
+    return kernel_failures(failures) + problems
+
+
+def kernel_failures(path):
+    """The student's problems from the kernels execute.py gave up on (path: its file), one per
+    notebook, naming the cause and the kernel's last lines on stderr; [] if none failed."""
+    try:
+        lines = read_regular(path, 2 ** 20, ValueError).decode(errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
+    last = {}
+    for line in lines:
+        try:
+            entry = json.loads(line)
+            last[str(entry["notebook"])] = entry
+        except (ValueError, KeyError, TypeError):
+            continue
+    problems = []
+    for name, entry in last.items():
+        causes = [str(c) for c in entry.get("causes", [])] or ["the kernel failed"]
+        again = ("(the same when retried in a fresh kernel)" if causes[0] == causes[-1] else
+                 f"(when retried in a fresh kernel; the first time, {causes[0]})")
+        text = f"{name}.ipynb: {causes[-1]} {again}; the parts it had not finished score zero"
+        if entry.get("stderr"):
+            text += f". The kernel's last lines on stderr:\n{str(entry['stderr'])[:4000]}"
+        problems.append(text)
     return problems
 
 

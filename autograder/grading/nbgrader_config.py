@@ -26,8 +26,10 @@ def config_text(root, protected, timeout=30, db_url=None, kernel=None):
     protected: the student's files (mytorch/...) that autograde must never replace."""
     db = f"\nc.CourseDirectory.db_url = {db_url!r}" if db_url else ""
     return f'''# Written by python -m autograder grade; edit the autograder, not this file.
-from nbgrader.preprocessors import GetGrades, ClearHiddenTests
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import Execute, GetGrades, ClearHiddenTests
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from autograder.grading.execute import KERNEL_READY_S, GradingExecute
 from autograder.grading.nbgrader_config import HideTracebacks
 
 c = get_config()
@@ -43,6 +45,13 @@ c.CourseDirectory.course_id = {COURSE!r}{db}
 c.Execute.timeout = {int(timeout)}          # per cell: an infinite loop costs its own part only
 c.Execute.interrupt_on_timeout = True
 c.Execute.kernel_name = {kernel!r}          # the sandboxed kernel (autograder/grading/sandbox.py)
+# A kernel that fails is retried once, then recorded in its notebook; output is capped per
+# cell (autograder/grading/execute.py). LimitOutput's line cap is off: it counts lines, not
+# bytes, only after a cell's whole output was held, and its note would cut ours.
+c.Autograde.autograde_preprocessors = [GradingExecute if p is Execute else p
+                                       for p in Autograde.class_traits()["autograde_preprocessors"].default()]
+c.Execute.startup_timeout = KERNEL_READY_S        # a kernel that never gets ready
+c.LimitOutput.max_lines = -1
 # Nothing of the student's is ever overwritten: the source assignment holds notebooks only,
 # and the student's mytorch/ files are listed here too, should anyone add them to source/.
 c.Autograde.exclude_overwriting = {{{ASSIGNMENT!r}: {sorted(protected)!r}}}

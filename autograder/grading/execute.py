@@ -1,0 +1,199 @@
+"""nbgrader's Execute preprocessor, for kernels that fail and cells that print too much.
+
+autograde runs each notebook with this (nbgrader_config.config_text puts it in place of
+nbgrader's Execute). nbgrader by itself gives up on the whole student when a kernel dies or
+does not stop when interrupted, and deletes the notebooks it had finished. Here:
+
+- **The kernel's stderr is kept**: in an unnamed temporary file of this process (the kernel
+  gets only its descriptor: no path for its code to replace with a link), bounded by the
+  sandbox's file-size limit, of which only the last lines are read.
+- **A kernel that fails is noticed, retried once, then recorded**: one that exits before it
+  is ready is seen within a second (jupyter_client polls its process), one that never
+  becomes ready after KERNEL_READY_S, one that dies in a cell at once (polled every second),
+  one that ignores the interrupt sent at the per-cell timeout after nbclient's IOPub wait.
+  The notebook is then run once more in a fresh kernel; if that fails too, the cell where it
+  failed gets an error naming the cause and the kernel's stderr, later cells stay unrun, and
+  nbgrader goes on with the next notebook. The cause is also appended to the file named by
+  AUTOGRADER_KERNEL_FAILURES (grade.py reads it into the student's report).
+- **Output is capped per cell**: what a cell prints beyond OUTPUT_CAP bytes (and displays
+  beyond DISPLAY_CAP: figures are larger than text) is counted, not kept, so a print left in
+  a layer cannot bloat this process, the autograded notebook or the feedback; the cell then
+  says how much it printed.
+"""
+import json
+import os
+import signal
+import tempfile
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors.execute import UnresponsiveKernelError
+
+from ..parts.cells import grade_id
+
+KERNEL_READY_S = 30          # a sandboxed kernel is ready in about 3 s on a loaded 2-core machine
+OUTPUT_CAP = 100_000         # bytes of printed output kept per cell
+DISPLAY_CAP = 2_000_000      # bytes of displayed output (figures, HTML) kept per cell
+STDERR_TAIL = 4096           # bytes of the kernel's stderr read back, of which the last STDERR_LINES lines
+STDERR_LINES = 12
+FAILURES_ENV = "AUTOGRADER_KERNEL_FAILURES"
+LIMITS = {signal.SIGXCPU: "its CPU-time limit", signal.SIGXFSZ: "its file-size limit"}
+
+
+def exit_text(code):
+    """How a kernel process ended, in words: its exit status or the signal that killed it
+    (bubblewrap passes on a signal as 128 + its number)."""
+    number = -code if code < 0 else code - 128 if code > 128 else 0
+    try:
+        name = signal.Signals(number)
+    except ValueError:
+        return f"exit status {code}"
+    return f"killed by {name.name}" + (f", {LIMITS[name]}" if name in LIMITS else "")
+
+
+def _printable(text):
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else "?" for ch in text)
+
+
+def _size(output):
+    """Bytes an output adds to the notebook (an error counts nothing: it is always kept)."""
+    if output.get("output_type") == "stream":
+        return len(output.get("text", "").encode())
+    return sum(len(v.encode()) if isinstance(v, str) else len(json.dumps(v))
+               for v in output.get("data", {}).values())
+
+
+class GradingExecute(Execute):
+    """nbgrader's Execute with the kernel's stderr kept, one retry in a fresh kernel, a failed
+    kernel recorded in its notebook, and output capped per cell (see the module's docstring)."""
+
+    def preprocess(self, nb, resources):
+        """The executed notebook and resources, as nbgrader's Execute returns them; a notebook
+        whose kernel failed twice comes back with the failure recorded instead of raising."""
+        name = (resources or {}).get("nbgrader", {}).get("notebook") or (resources or {}).get("unique_key", "?")
+        causes, stderr = [], ""
+        for attempt in (1, 2):
+            self._stderr = self._process = self._exit = self._cell = None
+            try:
+                return super().preprocess(nb, resources)
+            except (RuntimeError, CellTimeoutError, UnresponsiveKernelError) as e:
+                # RuntimeError: nbclient's for a kernel that died (DeadKernelError) or never got ready
+                causes.append(self._cause(nb, e))
+                stderr = self._stderr_tail()
+                self.log.error("%s: %s (attempt %d of 2)%s", name, causes[-1], attempt,
+                               f"; the kernel's stderr ends with:\n{stderr}" if stderr else "")
+            finally:
+                if self._stderr:
+                    self._stderr.close()
+        self._record(nb, causes, stderr, name)
+        return nb, resources
+
+    # -- the kernel's process and stderr
+
+    def start_new_kernel(self, **kwargs):
+        self._stderr = tempfile.TemporaryFile(prefix="kernel-stderr-")
+        super().start_new_kernel(stderr=self._stderr, **kwargs)
+        self._process = getattr(getattr(self.km, "provisioner", None), "process", None)
+
+    def _note_exit(self):
+        """Remember the kernel's exit status if it has ended (before cleanup kills it)."""
+        if self._exit is None and self._process is not None:
+            self._exit = self._process.poll()
+
+    async def _async_check_alive(self):
+        try:
+            await super()._async_check_alive()
+        except DeadKernelError:
+            self._note_exit()
+            raise
+
+    async def _async_cleanup_kernel(self):
+        self._note_exit()              # reached when the kernel failed to become ready
+        await super()._async_cleanup_kernel()
+
+    def _stderr_tail(self):
+        """The last lines the kernel wrote on stderr ('' if none), read from our own descriptor."""
+        f = self._stderr
+        if f is None or f.closed:
+            return ""
+        size = f.seek(0, os.SEEK_END)
+        f.seek(max(0, size - STDERR_TAIL))
+        lines = f.read(STDERR_TAIL).decode("utf-8", "replace").splitlines()[-STDERR_LINES:]
+        return _printable("\n".join(line[:300] for line in lines).strip())
+
+    def _cause(self, nb, error):
+        """What went wrong with this attempt's kernel, in a sentence."""
+        if self._cell is None:
+            if self._exit is not None:
+                return f"the kernel exited before it was ready ({exit_text(self._exit)})"
+            return f"the kernel did not become ready within {self.startup_timeout} s"
+        cell = nb.cells[self._cell]
+        first = (cell.source.strip().splitlines() or [""])[0][:60]
+        where = f"test cell {grade_id(cell)}" if grade_id(cell) else f"cell {self._cell + 1} ({first!r})"
+        if isinstance(error, CellTimeoutError):
+            return f"{where} ran past the {self.timeout} s per-cell timeout and did not stop when interrupted"
+        ended = exit_text(self._exit) if self._exit is not None else "no exit status"
+        return f"the kernel died while running {where} ({ended})"
+
+    def _record(self, nb, causes, stderr, name):
+        """Fail closed: the failing cell says why, the cells after it are left unrun, and the
+        failure is appended to the grader's file (FAILURES_ENV) for the student's report."""
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        at = self._cell if self._cell is not None else (code[0] if code else None)
+        for i in code:              # what an earlier attempt left there is not this notebook's result
+            if i > at or (i == at and self._cell is None):
+                nb.cells[i].outputs, nb.cells[i].execution_count = [], None
+        if at is not None:
+            nb.cells[at].outputs.append(new_output(
+                "error", ename="KernelFailure", evalue=f"{causes[-1]} (tried twice, each time in a fresh kernel)",
+                traceback=[f"KernelFailure: {causes[-1]}"]))
+            if stderr:
+                nb.cells[at].outputs.append(new_output("stream", name="stdout",
+                                                       text=f"The kernel's last lines on stderr:\n{stderr}\n"))
+        if os.environ.get(FAILURES_ENV):
+            with open(os.environ[FAILURES_ENV], "a") as f:
+                f.write(json.dumps({"notebook": name, "causes": causes, "stderr": stderr}) + "\n")
+
+    # -- the cell being run, and its output cap
+
+    def preprocess_cell(self, cell, resources, index):
+        self._cell, self._lines = index, 0
+        self._kept, self._dropped = {"stream": 0, "display": 0}, {"stream": 0, "display": 0}
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if self._dropped["stream"]:
+            cell.outputs.append(new_output("stream", name="stdout", text=(
+                f"\n... output truncated: {self._lines} lines printed, "
+                f"{self._kept['stream'] + self._dropped['stream']:,} bytes; only the first "
+                f"{OUTPUT_CAP:,} bytes are kept\n")))
+        if self._dropped["display"]:
+            cell.outputs.append(new_output("stream", name="stdout", text=(
+                f"\n... displayed output truncated: {self._dropped['display']:,} bytes over the first "
+                f"{DISPLAY_CAP:,} left out\n")))
+        return cell, resources
+
+    def output(self, outs, msg, display_id, cell_index):
+        if self.clear_before_next_output:
+            self._kept = {"stream": 0, "display": 0}
+        out = super().output(outs, msg, display_id, cell_index)
+        if out is None or not outs or outs[-1] is not out:
+            return out                 # handled by a widget's hook, or not kept
+        kind = "stream" if out.output_type == "stream" else "display"
+        if kind == "stream":
+            self._lines += out.text.count("\n")
+        size = _size(out)
+        room = (OUTPUT_CAP if kind == "stream" else DISPLAY_CAP) - self._kept[kind]
+        if size > room:
+            if kind == "stream" and room > 0:
+                out.text = out.text.encode()[:room].decode("utf-8", "ignore")
+            elif not display_id:       # a display id indexes into outs: that one stays
+                outs.pop()
+        kept = _size(out) if outs and outs[-1] is out else 0
+        self._kept[kind] += kept
+        self._dropped[kind] += size - kept
+        return out
+
+    def clear_output(self, outs, msg, cell_index):
+        super().clear_output(outs, msg, cell_index)
+        if not outs:
+            self._kept = {"stream": 0, "display": 0}
