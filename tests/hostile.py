@@ -298,31 +298,47 @@ FAKE_SCORE = '''import json, sys
         return dLdA * (self.A ** 2 - 1)'''
 
 
+def without(*parts):
+    """The score of a handin that loses exactly `parts` (from the registry, never typed twice)."""
+    from autograder.parts import BY_ID, TOTAL
+    return TOTAL - sum(BY_ID[p].points for p in parts)
+
+
+def from_on(first):
+    """The parts of 2_mytorch from `first` to its end: what a kernel that dies there loses."""
+    from autograder.parts import NB_MYTORCH, PARTS
+    ids = [p.id for p in PARTS if p.notebook == NB_MYTORCH]
+    return ids[ids.index(first):]
+
+
+TANH = ("tanh_backward", "network")      # a Tanh.backward that fails also fails the networks using it
+LOSSES = ("mse_forward", "mse_backward", "bce_forward", "bce_backward", "ce_forward", "ce_backward")
+
 NOTHING = r"\A\Z"                       # matches only an empty report
 TANH_LOST = r"\[tanh_backward, 3 points\]: FAILED"
 
 HOSTILE = [
-    Hostile("raises_in_answer", raises_in_answer, 95, r"\[opt_critical, 5 points\]: FAILED"),
+    Hostile("raises_in_answer", raises_in_answer, without("opt_critical"), r"\[opt_critical, 5 points\]: FAILED"),
     Hostile("init_fails", init_fails, 100, NOTHING),
     Hostile("module_fails", module_fails, 25, r"RuntimeError( \(at mytorch/nn/module\.py:1\))?: boom at import"),
-    Hostile("syntax_error", syntax_error, 73, r"loss\.py failed to import: SyntaxError"),
-    Hostile("infinite_loop", _tanh_backward("while True:\n            pass"), 97, TANH_LOST),
+    Hostile("syntax_error", syntax_error, without(*LOSSES, "training"), r"loss\.py failed to import: SyntaxError"),
+    Hostile("infinite_loop", _tanh_backward("while True:\n            pass"), without(*TANH), TANH_LOST),
     # np.zeros maps its pages lazily: the cap, not the machine's RAM, stops it, and fast
-    Hostile("memory_hog", _tanh_backward("hog = []\n        while True:\n            hog.append(np.zeros(10 ** 8))"), 97,
+    Hostile("memory_hog", _tanh_backward("hog = []\n        while True:\n            hog.append(np.zeros(10 ** 8))"), without(*TANH),
             r"MemoryError"),
-    Hostile("malformed_notebook", malformed_notebook, 85, "1_optimisation.ipynb is not a readable notebook"),
+    Hostile("malformed_notebook", malformed_notebook, without("opt_critical", "opt_hessian", "opt_gd"), "1_optimisation.ipynb is not a readable notebook"),
     Hostile("not_a_zip", not_a_zip, 0, "not a zip file"),
     Hostile("zip_slip", zip_slip, 0, "escapes the handin folder"),
     Hostile("no_notebook", no_notebook, 75, "2_mytorch.ipynb is missing"),
     Hostile("wrong_assignment", wrong_assignment, 0, "another assignment"),
     Hostile("deleted_test_cell", deleted_test_cell, 100, "linear_forward was deleted"),
-    Hostile("edited_test_cell", edited_test_cell, 98, "sigmoid_forward was edited"),
+    Hostile("edited_test_cell", edited_test_cell, without("sigmoid_forward"), "sigmoid_forward was edited"),
     Hostile("duplicated_test_cell", duplicated_test_cell, 100, "tanh_backward appears 2 times"),
-    Hostile("monkeypatches", monkeypatches, 97, r"wrong sign"),
-    Hostile("reads_hidden_values", _tanh_backward(READS_HIDDEN), 97, r"wrong sign"),
-    Hostile("fake_score", _tanh_backward(FAKE_SCORE), 97, r"wrong sign"),
-    Hostile("sys_exit", _tanh_backward("import sys\n        sys.exit(0)"), 97, TANH_LOST),
-    Hostile("os_exit", _tanh_backward("import os\n        os._exit(0)"), 46, "kernel died"),
+    Hostile("monkeypatches", monkeypatches, without(*TANH), r"wrong sign"),
+    Hostile("reads_hidden_values", _tanh_backward(READS_HIDDEN), without(*TANH), r"wrong sign"),
+    Hostile("fake_score", _tanh_backward(FAKE_SCORE), without(*TANH), r"wrong sign"),
+    Hostile("sys_exit", _tanh_backward("import sys\n        sys.exit(0)"), without(*TANH), TANH_LOST),
+    Hostile("os_exit", _tanh_backward("import os\n        os._exit(0)"), without(*from_on("tanh_backward")), "kernel died"),
     Hostile("probe", probe, 100, NOTHING),
     Hostile("records_link", records_link, 0, r"refused \(RecordError: \.autograder_records is a link"),
     Hostile("notebook_symlinked_to_gradebook", notebook_symlinked_to_gradebook, 0,

@@ -15,6 +15,7 @@ from autograder.course.paths import REFERENCE
 from autograder.grading import execute, grade, sandbox
 from autograder.parts import ASSIGNMENT, NOTEBOOKS
 from autograder.student import handin
+from hostile import TANH, from_on, without
 from classroom import release_and_solve
 from mistakes import MISTAKES
 
@@ -78,9 +79,10 @@ BROKEN = {
 }
 # Exact totals: 3_training (10 points) is lost when its kernel cannot start; a Tanh.backward that
 # never returns costs what os_exit costs in tests/hostile.py.
-SCORES = {"dies_at_start": 90, "never_ready": 90, "ignores_interrupts": 46, "prints_a_lot": 100,
+SCORES = {"dies_at_start": without("training"), "never_ready": without("training"),
+          "ignores_interrupts": without(*from_on("tanh_backward")), "prints_a_lot": 100,
           "records_transport": 100}
-HONEST = {"reference": 100, "tanh_wrong_sign": 97}          # as graded alone (test_grading_runs.EXPECTED)
+HONEST = {"reference": 100, "tanh_wrong_sign": without(*TANH)}    # as graded alone (test_grading_runs.EXPECTED)
 
 
 @pytest.fixture(scope="module")
