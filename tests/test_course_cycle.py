@@ -28,7 +28,8 @@ def cycle(tmp_path_factory, request):
     db_url, drop = make_database(request.param)
     request.addfinalizer(drop)
     tmp = tmp_path_factory.mktemp("course")
-    handins, bundle = hand_in(tmp, MISTAKES)
+    # PostgreSQL tests the gradebook, not the mistakes: three of them are enough there
+    handins, bundle = hand_in(tmp, MISTAKES if request.param == "sqlite" else MISTAKES[:3])
     before = {p: p.read_bytes() for p in handins.iterdir()}
     markers, failures = grade.grade(handins, tmp / "course", timeout=60, db_url=db_url, log=lambda line: None,
                                     unsafe_no_sandbox=not sandbox.bwrap_available())
@@ -60,6 +61,8 @@ def test_untouched_stubs_score_zero_on_every_part(cycle):
 
 @pytest.mark.parametrize("m", MISTAKES, ids=lambda m: m.name)
 def test_a_mistake_costs_exactly_its_parts(cycle, m):
+    if m.name not in cycle["table"]:
+        pytest.skip("graded with the SQLite gradebook only")
     scores = _scores(cycle, m.name)
     lost = {p for p, s in scores.items() if s == 0}
     partial = {p: s for p, s in scores.items() if 0 < s < BY_ID[p].points}
@@ -132,18 +135,24 @@ def _hidden_values():
     """Distinctive text forms of the hidden expected values: the first 12 characters of each one's
     repr (Python prints a float as its repr), so at least 9 significant digits: fewer made two
     unrelated numbers (a visible value and a hidden one) match by chance."""
-    out = set()
+    from autograder.parts import visible
+    out, public = set(), set()
+    for cases in checker.load(visible.REFS).values():     # a value printed by a visible test is
+        for case in cases:                                 # public even where a hidden case has
+            for v in case["expected"].values():            # it too (1/3, say)
+                if v.dtype.kind == "f":
+                    public |= {repr(float(x))[:12] for x in np.ravel(v)}
     for cases in checker.load(hidden.EXPECTED).values():
         for case in cases:
             for v in case["expected"].values():
                 if v.dtype.kind == "f":
                     out |= {repr(float(x))[:12] for x in np.ravel(v)[:20] if len(repr(float(x))) >= 12}
-    return out
+    return out - public
 
 
 def test_feedback_has_no_hidden_code_or_values(cycle):
     pages = list((cycle["course"] / "feedback").rglob("*.html"))
-    assert len(pages) == 4 * (len(MISTAKES) + 2)            # three notebooks and report.html
+    assert len(pages) == 4 * len(cycle["table"])            # three notebooks and report.html
     secrets = _hidden_values()
     for page in pages:
         text = page.read_text()
