@@ -120,14 +120,9 @@ def setup_course(course, timeout=30, db_url=None):
     version = _digest(list(source.glob("*.ipynb")))
     stamp = course / "graded" / "assignment.version"
     if not stamp.exists() or stamp.read_text() != version or not (course / "release" / ASSIGNMENT).exists():
-        log, generating = course / "logs" / "setup.log", course / "graded" / "assignment.generating"
-        if generating.exists():      # a generate_assignment was killed: its gradebook rows may be
-            nbgrader(course, log, "db", "assignment", "remove", ASSIGNMENT, "--force")   # partial
-        generating.touch()
-        if nbgrader(course, log, "generate_assignment", ASSIGNMENT, "--force"):
+        if nbgrader(course, course / "logs" / "setup.log", "generate_assignment", ASSIGNMENT, "--force"):
             raise RuntimeError(f"nbgrader generate_assignment failed; see {course}/logs/setup.log")
         stamp.write_text(version)
-        generating.unlink()
     return course, version
 
 
