@@ -1,6 +1,10 @@
 """The autograder's pieces on their own: comparisons and hints, check, handin, references."""
 import os
+import subprocess
+import sys
+import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -343,3 +347,36 @@ def test_the_points_shown_anywhere_are_the_registrys(monkeypatch, tmp_path):
     text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert "| `relu_forward` | ReLU.forward | 4 |" in text and "`relu_forward`: 4 points" in text
     assert "| | **total** | **78** |" in text
+
+
+def _alive(pid):
+    """True while process `pid` runs (a zombie waiting for init to reap it counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_an_nbgrader_started_by_a_grading_run_dies_when_the_run_is_killed(tmp_path):
+    """nbgrader runs in its own process group, so killing a grading run's group left it
+    running: on a rerun, the old generate_assignment and autograde went on rewriting the
+    gradebook and the scratch folders ("No such taskcomment", "module 'mytorch' has no
+    attribute 'nn'"). Here a stand-in for nbgrader writes its pid and sleeps."""
+    pid_file = tmp_path / "pid"
+    stand_in = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    grader = subprocess.Popen([sys.executable, "-c", "from autograder.course import nbgrader_cli as c; "
+                               f"c._NBGRADER_MAIN = {stand_in!r}; c.run([], {str(tmp_path)!r}, budget=120)"])
+    deadline = time.time() + 30
+    while not (pid_file.exists() and pid_file.read_text()) and time.time() < deadline:
+        time.sleep(0.05)
+    grader.kill()
+    grader.wait()
+    child = int(pid_file.read_text())
+    deadline = time.time() + 10
+    while _alive(child) and time.time() < deadline:
+        time.sleep(0.05)
+    try:
+        assert not _alive(child), "nbgrader outlived the grading run that started it"
+    finally:
+        if _alive(child):
+            os.kill(child, 9)

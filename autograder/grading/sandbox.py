@@ -35,6 +35,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+
+from ..course.nbgrader_cli import die_with_parent
+
 PACKAGE = Path(__file__).resolve().parents[1]     # autograder/
 SECRET = PACKAGE / "grading" / "secret"
 KERNEL_NAME = "autograder-sandbox"
@@ -189,6 +192,7 @@ def main(argv):
     mode = os.environ.get("AUTOGRADER_SANDBOX", "bwrap")
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
     if mode == "none":
+        die_with_parent(os.getppid())    # with nbgrader, as bwrap's --die-with-parent does below
         os.chdir(scratch)
         os.environ.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "AUTOGRADER_RECORD": "1"})
         os.environ.pop("JPY_PARENT_PID", None)
