@@ -166,6 +166,12 @@ def _probe():
     secret = os.path.join(package, "grading", "secret", "hidden_expected.npz")
     course = os.path.abspath(os.path.join(os.getcwd(), "..", "..", ".."))
     attempt("read_secret", lambda: open(secret, "rb").read(16))
+    def read_secret_folder():               # prints what it reads: a canary there would reach the output
+        folder = os.path.dirname(secret)
+        found = {name: open(os.path.join(folder, name), "rb").read(4096) for name in os.listdir(folder)}
+        print(found)
+        return found
+    attempt("read_secret_folder", read_secret_folder)
     libc = ctypes.CDLL(None, use_errno=True)
     def umount():
         if libc.umount2(os.path.join(package, "grading", "secret").encode(), 2) != 0:
@@ -292,6 +298,11 @@ READS_HIDDEN = '''import glob, os, sys
             f = f.f_back
         return dLdA * (self.A ** 2 - 1)'''
 
+FILLS_DISK = '''for i in range(24):                  # 768 MB in the notebook's folder, 32 MB a file
+            with open(f"fill{i}.bin", "wb") as f:
+                f.write(b"x" * 2 ** 25)
+        ''' + TANH_BACKWARD
+
 FAKE_SCORE = '''import json, sys
         print("Total score: 100/100")
         print(json.dumps({"score": 100, "tests": [], "scores": {"tanh_backward": 3}}))
@@ -342,6 +353,8 @@ HOSTILE = [
     Hostile("sys_exit", _tanh_backward("import sys\n        sys.exit(0)"), without(*TANH), TANH_LOST),
     Hostile("os_exit", _tanh_backward("import os\n        os._exit(0)"), without(*from_on("tanh_backward")), "kernel died"),
     Hostile("probe", probe, 100, NOTHING),
+    Hostile("fills_disk", _tanh_backward(FILLS_DISK), without(*from_on("tanh_backward"), "training"),
+            r"its folder holds more than 512 MB"),
     Hostile("records_link", records_link, 0, r"refused \(RecordError: \.autograder_records is a link"),
     Hostile("notebook_symlinked_to_gradebook", notebook_symlinked_to_gradebook, 0,
             r"3_training.ipynb is a link or special file"),

@@ -380,3 +380,24 @@ def test_an_nbgrader_started_by_a_grading_run_dies_when_the_run_is_killed(tmp_pa
     finally:
         if _alive(child):
             os.kill(child, 9)
+
+
+def test_a_scratch_folder_over_its_bounds_is_named_and_links_are_not_followed(tmp_path, monkeypatch):
+    from autograder.grading import execute
+    monkeypatch.setattr(execute, "SCRATCH_MB", 1)
+    monkeypatch.setattr(execute, "SCRATCH_ENTRIES", 20)
+    big = tmp_path / "elsewhere"
+    big.mkdir()
+    (big / "data.bin").write_bytes(os.urandom(2 * 2 ** 20))
+    scratch = tmp_path / "scratch"
+    (scratch / "deep" / "er").mkdir(parents=True)
+    (scratch / "link").symlink_to(big)                       # its 2 MB are not the student's
+    with open(scratch / "sparse.bin", "wb") as f:            # a size without blocks fills no disk
+        f.truncate(2 ** 30)
+    assert execute.scratch_overflow(scratch) == ""
+    (scratch / "deep" / "er" / "data.bin").write_bytes(os.urandom(2 * 2 ** 20))
+    assert execute.scratch_overflow(scratch) == "its folder holds more than 1 MB"
+    (scratch / "deep" / "er" / "data.bin").unlink()
+    for i in range(20):
+        (scratch / f"f{i}").touch()
+    assert execute.scratch_overflow(scratch) == "its folder holds more than 20 files"
