@@ -401,3 +401,19 @@ def test_a_scratch_folder_over_its_bounds_is_named_and_links_are_not_followed(tm
     for i in range(20):
         (scratch / f"f{i}").touch()
     assert execute.scratch_overflow(scratch) == "its folder holds more than 20 files"
+
+
+def test_an_error_message_and_traceback_are_clipped_in_the_graded_notebook():
+    """An exception carrying megabytes of message (or a deep traceback) used to be kept whole
+    in the autograded notebook, its feedback page and the report."""
+    from autograder.grading.execute import ERROR_CAP, TRACEBACK_ENTRIES, GradingExecute
+    ex = GradingExecute()
+    ex._lines, ex._kept, ex._dropped = 0, {"stream": 0, "display": 0}, {"stream": 0, "display": 0}
+    ex.clear_before_next_output = False
+    msg = {"msg_type": "error", "header": {"msg_type": "error"}, "parent_header": {}, "metadata": {},
+           "content": {"ename": "ValueError", "evalue": "x" * 5_000_000, "traceback": ["frame"] * 5000}}
+    outs = []
+    out = ex.output(outs, msg, None, 0)
+    assert outs == [out] and out.ename == "ValueError"
+    assert len(out.evalue) < ERROR_CAP + 100 and "5,000,000 characters" in out.evalue
+    assert len(out.traceback) == TRACEBACK_ENTRIES + 1 and "4970 earlier" in out.traceback[0]

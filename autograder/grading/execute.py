@@ -40,6 +40,8 @@ from ..parts.cells import grade_id
 KERNEL_READY_S = 30          # a sandboxed kernel is ready in about 3 s on a loaded 2-core machine
 OUTPUT_CAP = 100_000         # bytes of printed output kept per cell
 DISPLAY_CAP = 2_000_000      # bytes of displayed output (figures, HTML) kept per cell
+ERROR_CAP = 10_000           # characters kept of an error's message, and of each traceback entry
+TRACEBACK_ENTRIES = 30       # traceback entries kept (the last ones: where it was raised)
 STDERR_TAIL = 4096           # bytes of the kernel's stderr read back, of which the last STDERR_LINES lines
 STDERR_LINES = 12
 FAILURES_ENV = "AUTOGRADER_KERNEL_FAILURES"
@@ -79,6 +81,12 @@ def scratch_overflow(folder):
         except OSError:
             continue               # gone or replaced while we looked: counted next time
     return ""
+
+
+def _clip(text):
+    text = str(text)
+    return text if len(text) <= ERROR_CAP else (
+        f"{text[:ERROR_CAP]}... ({len(text):,} characters; only the first {ERROR_CAP:,} kept)")
 
 
 def _printable(text):
@@ -227,6 +235,13 @@ class GradingExecute(Execute):
         out = super().output(outs, msg, display_id, cell_index)
         if out is None or not outs or outs[-1] is not out:
             return out                 # handled by a widget's hook, or not kept
+        if out.output_type == "error":  # kept whatever its size, so clipped
+            out.ename, out.evalue = _clip(out.get("ename", ""))[:200], _clip(out.get("evalue", ""))
+            entries = list(out.get("traceback", []))
+            out.traceback = ([f"... {len(entries) - TRACEBACK_ENTRIES} earlier traceback entries left out"]
+                             if len(entries) > TRACEBACK_ENTRIES else []) + \
+                [_clip(e) for e in entries[-TRACEBACK_ENTRIES:]]
+            return out
         kind = "stream" if out.output_type == "stream" else "display"
         if kind == "stream":
             self._lines += out.text.count("\n")
