@@ -417,3 +417,11 @@ def test_an_error_message_and_traceback_are_clipped_in_the_graded_notebook():
     assert outs == [out] and out.ename == "ValueError"
     assert len(out.evalue) < ERROR_CAP + 100 and "5,000,000 characters" in out.evalue
     assert len(out.traceback) == TRACEBACK_ENTRIES + 1 and "4970 earlier" in out.traceback[0]
+
+
+def test_a_grading_kernel_gets_none_of_the_graders_environment_and_draws_no_figures(monkeypatch):
+    from autograder.grading import sandbox
+    monkeypatch.setenv("AUTOGRADER_TEST_DB_URL", "postgresql://grader:secret@127.0.0.1/gradebook")
+    env = sandbox._environment()
+    assert not [k for k, v in env.items() if "secret" in v or k.endswith("DB_URL")]
+    assert env["MPLBACKEND"] == "agg" and env["OPENBLAS_NUM_THREADS"] == "1"

@@ -157,12 +157,18 @@ def bwrap_argv(connection_file, cwd, scratch):
     return argv
 
 
+# What every grading kernel runs with, sandboxed or not: one BLAS thread (a student is one job
+# of --jobs), figures never drawn (about 1 s of a handin's CPU; the feedback shows no plots,
+# the student has them), and hidden.record writing only here.
+GRADING_SETTINGS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "agg",
+                    "AUTOGRADER_RECORD": "1"}
+
+
 def _environment():
     """All the kernel's environment: nothing of the grader's but the interpreter's path."""
     return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
             "IPYTHONDIR": "/tmp/ipython", "MPLCONFIGDIR": "/tmp/matplotlib",
-            "XDG_CACHE_HOME": "/tmp/cache", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-            "AUTOGRADER_RECORD": "1"}        # hidden.record writes only here
+            "XDG_CACHE_HOME": "/tmp/cache", **GRADING_SETTINGS}
 
 
 def _drop_privileges():
@@ -194,7 +200,7 @@ def main(argv):
     if mode == "none":
         die_with_parent(os.getppid())    # with nbgrader, as bwrap's --die-with-parent does below
         os.chdir(scratch)
-        os.environ.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "AUTOGRADER_RECORD": "1"})
+        os.environ.update(GRADING_SETTINGS)
         os.environ.pop("JPY_PARENT_PID", None)
     elif mode == "bwrap" and bwrap_available():
         if os.geteuid() == 0:        # the kernel, as SANDBOX_UID, must read these and bind there
