@@ -168,7 +168,10 @@ def _environment():
     """All the kernel's environment: nothing of the grader's but the interpreter's path."""
     return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
             "IPYTHONDIR": "/tmp/ipython", "MPLCONFIGDIR": "/tmp/matplotlib",
-            "XDG_CACHE_HOME": "/tmp/cache", **GRADING_SETTINGS}
+            "XDG_CACHE_HOME": "/tmp/cache", **GRADING_SETTINGS,
+            # the grader's own autograder package, however it was installed (an editable install,
+            # or a platform package's folder on PYTHONPATH): only its entries are bound there
+            "PYTHONPATH": str(PACKAGE.parent)}
 
 
 def _drop_privileges():
