@@ -9,7 +9,8 @@ import sys
 # The modules that add sub-commands, each through its add_parser(commands). The student
 # bundle ships only parts/ and student/; the instructor's modules are then simply not offered.
 COMMAND_MODULES = ["student.check", "student.handin", "course.stubs", "course.references",
-                   "course.lectures", "course.release", "course.points", "grading.grade", "demo",
+                   "course.lectures", "course.release", "course.points", "grading.grade", "grading.gradescope",
+                   "grading.autolab", "demo",
                    "course.train"]
 
 

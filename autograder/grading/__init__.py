@@ -1,2 +1,3 @@
 """The instructor's grading: orchestration, intake, the sandboxed kernel, hidden records, the
-gradebook and the exports. Never shipped to students."""
+gradebook, the exports, and the Gradescope and Autolab packages that run it on those platforms.
+Never shipped to students."""
