@@ -122,6 +122,13 @@ def test_autolab_yml_lists_every_problem_with_its_max_score_and_the_scoreboard_c
     assert len(columns) == len(line["scoreboard"])
 
 
+def test_the_packages_require_everything_grading_needs_in_pyprojects_ranges():
+    from autograder.grading import platform
+    lines = platform.requirements().splitlines()
+    assert sorted(re.split(r"[<>=]", line)[0] for line in lines) == sorted(platform.GRADING_NEEDS)
+    assert all(re.search(r">=.*,<", line) for line in lines)
+
+
 # -- slow: the packages installed and run as the platforms run them -------------------------------
 
 # The handins each platform grades (each grading costs about 6 s of machine time): between them

@@ -8,7 +8,7 @@ holds, in its folder `grader/`, what `grade` reads:
     grader/solutions/hw1/*.ipynb     the instructor's notebooks: nbgrader's source, hidden tests included
     grader/solutions/mytorch/        the reference library (the training part runs its forward pass)
     grader/mytorch/                  the stubs (a handin without mytorch/ is graded with them)
-    grader/requirements.txt          pyproject's dependencies, installed by setup.sh from PyPI
+    grader/requirements.txt          pyproject's ranges for what grading imports, for setup.sh
 
 and `setup.sh`, which installs Debian's (or Ubuntu's) bubblewrap and util-linux and a venv
 with the requirements. The grader runs from `grader/` on PYTHONPATH (course/paths.py finds
@@ -36,10 +36,15 @@ STUDENT = "student"          # the one student of a container's class
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
 
 
+# What grading imports (the grader, nbgrader, the kernel and the homework's notebooks): not
+# scikit-learn (the digits are parts/digits.npz), nor what the lectures and their site need.
+GRADING_NEEDS = ("numpy", "matplotlib", "ipykernel", "nbformat", "nbclient", "nbconvert", "nbgrader")
+
+
 def requirements():
-    """pyproject's dependencies, one a line: what grading imports, from PyPI."""
+    """pyproject's ranges for GRADING_NEEDS, one a line (setup.sh installs them from PyPI)."""
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    return "".join(f"{d}\n" for d in deps)
+    return "".join(f"{d}\n" for d in deps if re.split(r"[<>=!~ \[]", d)[0] in GRADING_NEEDS)
 
 
 def copy_grader(dest):
