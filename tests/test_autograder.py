@@ -90,16 +90,28 @@ def test_check_passes_the_reference_and_fails_every_stub():
     assert all("NotImplementedError" in r.error for r in stub)
 
 
+def _notebook_visible_results(m):
+    """A notebook mistake's notebook parts (but training, which trains) on their visible tests:
+    what the notebook's test cells report."""
+    from autograder.course.notebook_answers import namespace
+    from autograder.parts import visible
+    if not m.notebook:
+        return []
+    ns = namespace(m.notebook, train=False, edits=m.edits)
+    return [visible.result(p.id, ns) for p in parts.PARTS if p.notebook == m.notebook and p.id != "training"]
+
+
 @pytest.mark.parametrize("m", MISTAKES, ids=lambda m: m.name)
 def test_check_names_the_part_and_the_mistake(tmp_path, m):
+    """`check` for a mistake in mytorch; the notebook's visible tests for one in a notebook."""
     package = load_package(apply(m, REFERENCE, tmp_path / "mytorch"), f"mt_{m.name}")
-    results = check.results(package)
+    results = check.results(package) + _notebook_visible_results(m)
     failed = {r.part for r in results if not r.passed}
-    mytorch_parts = {p for p in m.lost if parts.BY_ID[p].notebook == parts.NB_MYTORCH}
-    assert failed == mytorch_parts
+    checked = {p for p in m.lost if parts.BY_ID[p].notebook in (parts.NB_MYTORCH, m.notebook) and p != "training"}
+    assert failed == checked
     differed = check.table(results).split("What differed:")[1]
     named = {p.id for p in parts.PARTS if f"[{p.id}, {p.points} points]: FAILED" in differed}
-    assert named == mytorch_parts, differed
+    assert named == checked, differed
     assert any(__import__("re").search(m.hint, h) for r in results for h in r.hints), differed
 
 
@@ -260,7 +272,8 @@ def test_check_on_a_syntax_error_shows_the_table_and_names_the_file_and_line(tmp
         in done.stdout
     rows = {l.split()[0]: l.split()[-1] for l in done.stdout.splitlines() if l.endswith(("pass", "FAIL"))}
     assert rows["linear_backward"] == "pass" and rows["ce_forward"] == "FAIL", done.stdout
-    assert "the other 25 points, in 1_optimisation, 3_training, are checked by running" in done.stdout
+    notebooks = sum(p.points for p in parts.PARTS if p.notebook != parts.NB_MYTORCH)
+    assert f"the other {notebooks} points, in 1_optimisation, 3_training, are checked by running" in done.stdout
 
 
 def test_an_exception_in_student_code_names_their_file_and_line(tmp_path):
@@ -346,7 +359,8 @@ def test_the_points_shown_anywhere_are_the_registrys(monkeypatch, tmp_path):
     assert grade["metadata"]["nbgrader"]["points"] == 4
     text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert "| `relu_forward` | ReLU.forward | 4 |" in text and "`relu_forward`: 4 points" in text
-    assert "| | **total** | **78** |" in text
+    total = sum(p.points for p in parts.PARTS if p.notebook == parts.NB_MYTORCH) + 4 - parts.BY_ID["relu_forward"].points
+    assert f"| | **total** | **{total}** |" in text
 
 
 def _alive(pid):

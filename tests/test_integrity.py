@@ -128,24 +128,32 @@ def test_a_wrong_forward_costs_only_the_forward_part_and_the_report_says_so(tmp_
     assert "reference's forward state" in results["tanh_backward"].report()
 
 
+def _hidden(part_ids, target):
+    """{part: PartResult} of `part_ids` on the hidden cases, run on `target` (mytorch or a namespace)."""
+    inputs, expected = checker.load(hidden.INPUTS), checker.load(hidden.EXPECTED)
+    results = {}
+    for p in part_ids:
+        cases = [dict(c, expected=e["expected"]) for c, e in zip(inputs[p], expected[p])]
+        results[p] = checker.judge(p, cases, *checker.outputs(p, target, inputs[p]))
+    return results
+
+
 @pytest.mark.parametrize("m", MISTAKES, ids=lambda m: m.name)
 def test_each_catalogued_mistake_loses_exactly_its_parts_on_the_hidden_cases(tmp_path, m):
+    """Every mytorch part, and for a mistake in a notebook its notebook's parts but training."""
+    from autograder.course.notebook_answers import namespace
     results = hidden_results(load_package(apply(m, REFERENCE, tmp_path / "mytorch"), f"mt_hidden_{m.name}"))
+    if m.notebook:
+        results.update(_hidden([p.id for p in parts.PARTS if p.notebook == m.notebook and p.id != "training"],
+                               namespace(m.notebook, train=False, edits=m.edits)))
     lost = {p for p, r in results.items() if not r.passed}
-    assert lost == {p for p in m.lost if parts.BY_ID[p].notebook == parts.NB_MYTORCH}, \
-        "\n".join(results[p].report() for p in sorted(lost))
+    assert lost == {p for p in m.lost if p in results}, "\n".join(results[p].report() for p in sorted(lost))
 
 
 def _notebook_results(overrides):
     """{part: PartResult} of the optimisation parts, hidden cases, reference answers but `overrides`."""
     from autograder.course.notebook_answers import namespace
-    ns = {**namespace(), **overrides}
-    inputs, expected = checker.load(hidden.INPUTS), checker.load(hidden.EXPECTED)
-    results = {}
-    for p in ("opt_critical", "opt_hessian", "opt_gd"):
-        cases = [dict(c, expected=e["expected"]) for c, e in zip(inputs[p], expected[p])]
-        results[p] = checker.judge(p, cases, *checker.outputs(p, ns, inputs[p]))
-    return results
+    return _hidden(("opt_critical", "opt_hessian", "opt_gd"), {**namespace(), **overrides})
 
 
 def _second_derivative_sign(coeffs, x):
