@@ -351,6 +351,7 @@ def test_the_points_shown_anywhere_are_the_registrys(monkeypatch, tmp_path):
     from autograder.course.paths import SOLUTIONS
     assert points.main(type("Args", (), {"check": True})()) == 0
     nb = SOLUTIONS / parts.ASSIGNMENT / f"{parts.NB_MYTORCH}.ipynb"
+    total = sum(p.points for p in parts.PARTS if p.notebook == parts.NB_MYTORCH) + 4 - parts.BY_ID["relu_forward"].points
     monkeypatch.setitem(points.BY_ID, "relu_forward", dataclasses.replace(parts.BY_ID["relu_forward"], points=4))
     monkeypatch.setattr(points, "PARTS", [points.BY_ID[p.id] for p in parts.PARTS])
     fresh = points.notebook(nb)
@@ -359,7 +360,6 @@ def test_the_points_shown_anywhere_are_the_registrys(monkeypatch, tmp_path):
     assert grade["metadata"]["nbgrader"]["points"] == 4
     text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert "| `relu_forward` | ReLU.forward | 4 |" in text and "`relu_forward`: 4 points" in text
-    total = sum(p.points for p in parts.PARTS if p.notebook == parts.NB_MYTORCH) + 4 - parts.BY_ID["relu_forward"].points
     assert f"| | **total** | **{total}** |" in text
 
 
