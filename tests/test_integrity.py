@@ -180,6 +180,42 @@ def test_the_hidden_optimisation_cases_need_every_kind(overrides, lost):
         "\n".join(r.report() for r in results.values())
 
 
+# ---- the conceptual parts: answered by computing, on inputs the student never saw -------------
+CONCEPTS = ("concept_zero_one", "concept_smoothing", "concept_assumptions")
+
+
+def _memorised_gap():
+    """A smoothed_ce_optimum_gap that knows the visible test's answers and nothing else."""
+    from autograder.parts import visible
+    case = checker.load(visible.REFS)["concept_smoothing"][0]
+    known = dict(zip(zip(case["inputs"]["C"].tolist(), case["inputs"]["alpha"].tolist()),
+                     case["expected"]["gap"].tolist()))
+    return lambda C, alpha: known.get((C, alpha), 0.0)
+
+
+def _every_step(X, y, w, v, a, b):
+    """The staircase with every t_n, not only those in (a, b)."""
+    t = np.sort(-(X @ w) / (X @ v))
+    middles = (np.concatenate([[a], t]) + np.concatenate([t, [b]])) / 2
+    return t, np.mean((np.outer(middles, X @ v) + X @ w > 0) != y, axis=1)
+
+
+@pytest.mark.parametrize("overrides, lost", [
+    ({}, set()),
+    ({"broken_assumption": lambda op: {"softmax": 1, "product": 2, "relu": 3}.get(op, 0)}, {"concept_assumptions"}),
+    ({"smoothed_ce_optimum_gap": _memorised_gap()}, {"concept_smoothing"}),
+    ({"zero_one_staircase": _every_step}, {"concept_zero_one"}),
+], ids=["reference", "only_the_lectures_examples", "visible_answers_memorised", "steps_outside_the_interval"])
+def test_the_hidden_concept_cases_need_the_reasoning(overrides, lost):
+    """Each shortcut passes its visible test and loses its part on the hidden cases."""
+    from autograder.course.notebook_answers import namespace
+    from autograder.parts import visible
+    ns = {**namespace(parts.NB_TRAIN, train=False), **overrides}
+    assert all(visible.result(p, ns).passed for p in CONCEPTS)
+    results = _hidden(CONCEPTS, ns)
+    assert {p for p, r in results.items() if not r.passed} == lost, "\n".join(r.report() for r in results.values())
+
+
 # ---- training: graded on what the student's train() learns -----------------------------------
 @pytest.fixture(scope="module")
 def training_ns():
