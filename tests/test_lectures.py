@@ -12,6 +12,7 @@ import pytest
 
 from autograder.course import lectures
 from autograder.__main__ import main
+from colour_vision import MIN_DELTA_E, confusable
 
 SOURCES = lectures.sources()
 STUDENT = [lectures.LECTURES / path.name for path in SOURCES]
@@ -203,25 +204,25 @@ def test_play_draws_once_and_redraws_when_a_control_moves(monkeypatch):
         calls.append(eta)
         plt.figure()
         return f"a figure at eta = {eta}"
-    eta = ipywidgets.FloatSlider(value=0.1, min=0, max=1, description="eta")
+    eta = ipywidgets.FloatSlider(value=0.25, min=0, max=1, step=0.25, description="eta")
     kit.play(draw, eta=eta)
-    assert calls == [0.1], f"with a reader, one draw (the live figure's): {calls}"
+    assert calls == [0.25], f"with a reader, one draw (the live figure's): {calls}"
     kinds = [type(obj).__name__ for obj, _ in shown]
     assert kinds.count("interactive") == 1, f"displayed: {kinds}"
     shown.clear()
-    eta.value = 0.7
-    assert calls == [0.1, 0.7], f"moving the slider should redraw with 0.7: {calls}"
+    eta.value = 0.75
+    assert calls == [0.25, 0.75], f"moving the slider should redraw with 0.75: {calls}"
     alts = [kw["metadata"]["image/png"]["alt"] for obj, kw in shown if "metadata" in kw]
-    assert alts == ["a figure at eta = 0.7"], f"the redraw should carry its new description: {alts}"
+    assert alts == ["a figure at eta = 0.75"], f"the redraw should carry its new description: {alts}"
     monkeypatch.setenv("LECTUREKIT_HEADLESS", "1")
     calls.clear()
     shown.clear()
     kit.play(draw, eta=eta)
-    assert calls == [0.7] and not any(isinstance(obj, ipywidgets.interactive) for obj, _ in shown), (
+    assert calls == [0.75] and not any(isinstance(obj, ipywidgets.interactive) for obj, _ in shown), (
         f"headless: the static figure only: {calls}, {[type(obj).__name__ for obj, _ in shown]}")
     assert not plt.get_fignums(), "show() should close the figures it showed"
     with pytest.raises(ValueError, match="description"):
-        kit.play(draw, eta=ipywidgets.FloatSlider(value=0.1))
+        kit.play(draw, eta=ipywidgets.FloatSlider(value=0.25, step=0.25))
     ipywidgets.Widget.close_all()     # now, not from __del__ at the worker's exit (it raises there)
 
 
@@ -262,6 +263,42 @@ def test_style_problems_finds_colour_only_series_and_faint_lines():
     assert kit.style_problems(fig) == [], kit.style_problems(fig)
     assert all(kit.contrast(c, "white") >= kit.MIN_CONTRAST for c in kit.PALETTE)
     plt.close("all")
+
+
+def test_style_problems_finds_small_or_faint_text_where_it_is_drawn():
+    """Text under MIN_TEXT_PX at the figure's dpi, or under 4.5:1 against the pixels behind it
+    (3:1 when large), is reported; a label darkened by readable() on a dark fill passes."""
+    import matplotlib.pyplot as plt
+    kit = load_kit()
+    fig, ax = plt.subplots(dpi=100)
+    ax.imshow([[0.0, 1.0]], cmap="gray", extent=(0, 2, 0, 1))          # black left half, white right half
+    ax.text(0.5, 0.5, "on black", color="black", fontsize=10)           # 1:1 on what lies behind it
+    ax.text(1.5, 0.5, "tiny", color="black", fontsize=6)                # 8.3 px high
+    ax.text(1.5, 0.2, "orange", color="#E69F00", fontsize=10)           # Okabe-Ito orange: about 2:1 on white
+    ax.text(1.5, 0.8, "large orange", color="#D55E00", fontsize=20)     # 3.5:1, enough at 27.8 px
+    ax.text(0.5, 0.2, "readable", color=kit.readable("black", "black"), fontsize=10)
+    ax.set_title("a title")
+    problems = kit.text_problems(fig)
+    plt.close(fig)
+    assert len(problems) == 3 and "'on black' has contrast 1.00" in problems[0], problems
+    assert "'tiny' is 8.3 px" in problems[1] and "'orange' has contrast 2." in problems[2], problems
+    assert kit.contrast(kit.readable("C3"), "white") >= 4.5 > kit.contrast("C3", "white")
+
+
+def test_play_refuses_sliders_whose_positions_are_inexact_in_binary():
+    """Step 0.1 from -4 reaches 1.2000000000000002 in the browser; 0.25 is exact, and so must be
+    what the readout prints (0.125 under '.2f' is shown as 0.12)."""
+    import ipywidgets
+    kit = load_kit()
+    assert "step" in kit.inexact_positions(ipywidgets.FloatSlider(value=0.5, min=-4, max=4, step=0.1))
+    assert kit.inexact_positions(ipywidgets.FloatSlider(value=0.5, min=-4, max=4, step=0.25)) == ""
+    assert "rounds" in kit.inexact_positions(ipywidgets.FloatSlider(value=0.5, min=-4, max=4, step=0.125))
+    assert kit.inexact_positions(ipywidgets.FloatSlider(value=0.5, min=-4, max=4, step=0.125, readout_format=".3f")) == ""
+    assert kit.inexact_positions(ipywidgets.FloatLogSlider(value=1, min=-1.5, max=1.5, step=0.125)) == ""
+    assert kit.inexact_positions(ipywidgets.IntSlider(value=3)) == ""
+    with pytest.raises(ValueError, match="not what they show"):
+        kit.play(lambda eta: "", eta=ipywidgets.FloatSlider(value=0.5, step=0.1, description="eta"))
+    ipywidgets.Widget.close_all()
 
 
 @pytest.mark.slow
@@ -356,7 +393,10 @@ def test_student_notebook_runs_all_past_its_unanswered_exercises(executed, path)
 def test_every_figure_is_described_and_tells_its_series_apart(executed, path):
     """Every image a lecture shows comes from lecturekit.show: it carries a description (alt
     metadata and a visible caption), and style_problems found nothing in its figure: in each
-    axes any two series differ in line style or marker, and every line reaches 3:1."""
+    axes any two line series differ in line style or marker, every line reaches 3:1, and all
+    text is large enough and reaches 4.5:1 on what lies behind it. Series that differ by
+    colour alone (bars without hatches, scatters with one marker) stay MIN_DELTA_E apart
+    under simulated protanopia, deuteranopia and tritanopia and in greyscale."""
     nb = ran(path, executed)
     figures = 0
     for i, cell in enumerate(nb.cells):
@@ -371,6 +411,9 @@ def test_every_figure_is_described_and_tells_its_series_apart(executed, path):
             assert alt in caption, f"{where(path, i, cell)}: the description is not shown under the figure"
             problems = out.metadata.get("lecturekit", {}).get("style_problems")
             assert problems == [], f"{where(path, i, cell)}: {problems}"
+            close = confusable(out.metadata["lecturekit"]["series"])
+            assert not close, (f"{where(path, i, cell)}: series told apart by colour alone come closer than "
+                               f"ΔE00 {MIN_DELTA_E} (axes, colours, ΔE00, seen with): {close}")
     assert figures >= 3, f"{path.name}: {figures} figures"
 
 
