@@ -36,11 +36,14 @@ The pages aim at WCAG 2.1 AA (tests/test_accessibility.py checks them with axe-c
 Chromium): code is highlighted with an accessible Pygments style, the prompts are dark
 enough to read, every figure's <img> carries the description lecturekit.show stored as the
 output's `alt` metadata (nbconvert's lab template reads none), and MathJax keeps its
-assistive MathML but does not make every formula a Tab stop.
+assistive MathML but does not make every formula a Tab stop. nbconvert makes every cell
+and output a Tab stop, so that a wide one can be scrolled with the keyboard; the pages
+keep that only for the boxes that do scroll (SCROLL_STOPS).
 """
 import filecmp
 import html
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -187,6 +190,7 @@ def render_site(executed, out, mathjax_url=None):
         body = body.replace(f'<script src="{exporter.require_js_url}"></script>', "", 1)
         body = body.replace(f'<script src="{mathjax_url}">', fonts + MATHJAX_A11Y + f'<script src="{mathjax_url}">', 1)
         body = body.replace("</head>", READABLE_PROMPTS + "</head>", 1)
+        body = NBCONVERT_TAB_STOP.sub(r"\1", body).replace("</body>", SCROLL_STOPS + "</body>", 1)
         (out / pages[i]).write_text(body.replace(*MATHJAX_LINEBREAKS), encoding="utf-8")
         summary = describe(executed[name])[1]
         items.append(f'<li><a href="{pages[i]}">{html.escape(titles[i])}</a>: {html.escape(summary)}</li>')
@@ -255,6 +259,25 @@ MATHJAX_A11Y = ('<script type="text/x-mathjax-config">MathJax.Hub.Config({menuSe
 READABLE_PROMPTS = ('<style type="text/css">:root { --jp-cell-prompt-not-active-font-color: #595959; '
                     '--jp-cell-prompt-not-active-opacity: 1; --jp-cell-prompt-opacity: 1; '
                     '--jp-cell-inprompt-font-color: #595959; --jp-cell-outprompt-font-color: #595959 }</style>\n')
+
+# nbconvert's HTMLExporter gives every cell's input and every output tabindex="0" (for WCAG
+# 2.1.1: a box that scrolls must be reachable by keyboard), which makes a page of 60 cells
+# 120 Tab stops. The pages drop these, and SCROLL_STOPS gives tabindex="0" to the boxes
+# that scroll at the window's width, once loaded, once MathJax has typeset, on resizing.
+NBCONVERT_TAB_STOP = re.compile(r'(<div class="(?:[^"]* )?(?:jp-Cell-inputWrapper|jp-OutputArea-output)(?: [^"]*)?"[^>]*?) tabindex="0"')
+SCROLL_STOPS = """<script>
+function scrollStops() {
+  for (const box of document.querySelectorAll(".jp-Notebook div, .jp-Notebook pre")) {
+    const overflow = getComputedStyle(box).overflowX;
+    const scrolls = (overflow === "auto" || overflow === "scroll") && box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && !box.hasAttribute("tabindex")) { box.setAttribute("tabindex", "0"); box.dataset.scrollStop = ""; }
+    else if (!scrolls && "scrollStop" in box.dataset) { box.removeAttribute("tabindex"); delete box.dataset.scrollStop; }
+  }
+}
+window.addEventListener("load", () => { scrollStops(); if (window.MathJax && MathJax.Hub) MathJax.Hub.Queue(scrollStops); });
+window.addEventListener("resize", scrollStops);
+</script>
+"""
 
 # nbconvert's MathJax setup breaks lines automatically, which wraps the math in table cells
 # into one-symbol lines; displays here are short enough not to need it.
