@@ -60,6 +60,19 @@ def raises_in_answer(stage, out):
     handin.pack(stage, out)
 
 
+def plants_launcher(stage, out):
+    """A cell that writes ipykernel_launcher.py into its folder, where `python -m` would find it
+    first when the next notebook's kernel starts: that kernel would then be the student's code."""
+    def change(cells):
+        for c in cells:
+            if _gid(c) == "answer_critical":
+                c["source"] = ("open('ipykernel_launcher.py', 'w').write(\"open('launcher_ran', 'w')\\n"
+                               "raise SystemExit('a planted launcher ran')\\n\")\n") + "".join(c["source"])
+        return cells
+    _cells(stage, "1_optimisation.ipynb", change)
+    handin.pack(stage, out)
+
+
 def init_fails(stage, out):
     init = stage / "mytorch" / "__init__.py"
     init.write_text("import a_module_that_does_not_exist\n" + init.read_text())
@@ -166,6 +179,12 @@ def _probe():
     secret = os.path.join(package, "grading", "secret", "hidden_expected.npz")
     course = os.path.abspath(os.path.join(os.getcwd(), "..", "..", ".."))
     attempt("read_secret", lambda: open(secret, "rb").read(16))
+    def read_secret_folder():               # prints what it reads: a canary there would reach the output
+        folder = os.path.dirname(secret)
+        found = {name: open(os.path.join(folder, name), "rb").read(4096) for name in os.listdir(folder)}
+        print(found)
+        return found
+    attempt("read_secret_folder", read_secret_folder)
     libc = ctypes.CDLL(None, use_errno=True)
     def umount():
         if libc.umount2(os.path.join(package, "grading", "secret").encode(), 2) != 0:
@@ -292,6 +311,11 @@ READS_HIDDEN = '''import glob, os, sys
             f = f.f_back
         return dLdA * (self.A ** 2 - 1)'''
 
+FILLS_DISK = '''for i in range(24):                  # 768 MB in the notebook's folder, 32 MB a file
+            with open(f"fill{i}.bin", "wb") as f:
+                f.write(b"x" * 2 ** 25)
+        ''' + TANH_BACKWARD
+
 FAKE_SCORE = '''import json, sys
         print("Total score: 100/100")
         print(json.dumps({"score": 100, "tests": [], "scores": {"tanh_backward": 3}}))
@@ -322,6 +346,7 @@ TANH_LOST = r"\[tanh_backward, 3 points\]: FAILED"
 HOSTILE = [
     Hostile("raises_in_answer", raises_in_answer, without("opt_critical"), r"\[opt_critical, 5 points\]: FAILED"),
     Hostile("init_fails", init_fails, 100, NOTHING),
+    Hostile("plants_launcher", plants_launcher, 100, NOTHING),
     Hostile("module_fails", module_fails, without(*NEEDS_NN, "training"), r"RuntimeError( \(at mytorch/nn/module\.py:1\))?: boom at import"),
     Hostile("syntax_error", syntax_error, without(*LOSSES, "training"), r"loss\.py failed to import: SyntaxError"),
     Hostile("infinite_loop", _tanh_backward("while True:\n            pass"), without(*TANH), TANH_LOST),
@@ -342,6 +367,8 @@ HOSTILE = [
     Hostile("sys_exit", _tanh_backward("import sys\n        sys.exit(0)"), without(*TANH), TANH_LOST),
     Hostile("os_exit", _tanh_backward("import os\n        os._exit(0)"), without(*from_on("tanh_backward")), "kernel died"),
     Hostile("probe", probe, 100, NOTHING),
+    Hostile("fills_disk", _tanh_backward(FILLS_DISK), without(*from_on("tanh_backward"), "training"),
+            r"its folder holds more than 512 MB"),
     Hostile("records_link", records_link, 0, r"refused \(RecordError: \.autograder_records is a link"),
     Hostile("notebook_symlinked_to_gradebook", notebook_symlinked_to_gradebook, 0,
             r"3_training.ipynb is a link or special file"),

@@ -1,6 +1,10 @@
 """The autograder's pieces on their own: comparisons and hints, check, handin, references."""
 import os
+import subprocess
+import sys
+import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -343,3 +347,81 @@ def test_the_points_shown_anywhere_are_the_registrys(monkeypatch, tmp_path):
     text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert "| `relu_forward` | ReLU.forward | 4 |" in text and "`relu_forward`: 4 points" in text
     assert "| | **total** | **78** |" in text
+
+
+def _alive(pid):
+    """True while process `pid` runs (a zombie waiting for init to reap it counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_an_nbgrader_started_by_a_grading_run_dies_when_the_run_is_killed(tmp_path):
+    """nbgrader runs in its own process group, so killing a grading run's group left it
+    running: on a rerun, the old generate_assignment and autograde went on rewriting the
+    gradebook and the scratch folders ("No such taskcomment", "module 'mytorch' has no
+    attribute 'nn'"). Here a stand-in for nbgrader writes its pid and sleeps."""
+    pid_file = tmp_path / "pid"
+    stand_in = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    grader = subprocess.Popen([sys.executable, "-c", "from autograder.course import nbgrader_cli as c; "
+                               f"c._NBGRADER_MAIN = {stand_in!r}; c.run([], {str(tmp_path)!r}, budget=120)"])
+    deadline = time.time() + 30
+    while not (pid_file.exists() and pid_file.read_text()) and time.time() < deadline:
+        time.sleep(0.05)
+    grader.kill()
+    grader.wait()
+    child = int(pid_file.read_text())
+    deadline = time.time() + 10
+    while _alive(child) and time.time() < deadline:
+        time.sleep(0.05)
+    try:
+        assert not _alive(child), "nbgrader outlived the grading run that started it"
+    finally:
+        if _alive(child):
+            os.kill(child, 9)
+
+
+def test_a_scratch_folder_over_its_bounds_is_named_and_links_are_not_followed(tmp_path, monkeypatch):
+    from autograder.grading import execute
+    monkeypatch.setattr(execute, "SCRATCH_MB", 1)
+    monkeypatch.setattr(execute, "SCRATCH_ENTRIES", 20)
+    big = tmp_path / "elsewhere"
+    big.mkdir()
+    (big / "data.bin").write_bytes(os.urandom(2 * 2 ** 20))
+    scratch = tmp_path / "scratch"
+    (scratch / "deep" / "er").mkdir(parents=True)
+    (scratch / "link").symlink_to(big)                       # its 2 MB are not the student's
+    with open(scratch / "sparse.bin", "wb") as f:            # a size without blocks fills no disk
+        f.truncate(2 ** 30)
+    assert execute.scratch_overflow(scratch) == ""
+    (scratch / "deep" / "er" / "data.bin").write_bytes(os.urandom(2 * 2 ** 20))
+    assert execute.scratch_overflow(scratch) == "its folder holds more than 1 MB"
+    (scratch / "deep" / "er" / "data.bin").unlink()
+    for i in range(20):
+        (scratch / f"f{i}").touch()
+    assert execute.scratch_overflow(scratch) == "its folder holds more than 20 files"
+
+
+def test_an_error_message_and_traceback_are_clipped_in_the_graded_notebook():
+    """An exception carrying megabytes of message (or a deep traceback) used to be kept whole
+    in the autograded notebook, its feedback page and the report."""
+    from autograder.grading.execute import ERROR_CAP, TRACEBACK_ENTRIES, GradingExecute
+    ex = GradingExecute()
+    ex._lines, ex._kept, ex._dropped = 0, {"stream": 0, "display": 0}, {"stream": 0, "display": 0}
+    ex.clear_before_next_output = False
+    msg = {"msg_type": "error", "header": {"msg_type": "error"}, "parent_header": {}, "metadata": {},
+           "content": {"ename": "ValueError", "evalue": "x" * 5_000_000, "traceback": ["frame"] * 5000}}
+    outs = []
+    out = ex.output(outs, msg, None, 0)
+    assert outs == [out] and out.ename == "ValueError"
+    assert len(out.evalue) < ERROR_CAP + 100 and "5,000,000 characters" in out.evalue
+    assert len(out.traceback) == TRACEBACK_ENTRIES + 1 and "4970 earlier" in out.traceback[0]
+
+
+def test_a_grading_kernel_gets_none_of_the_graders_environment_and_draws_no_figures(monkeypatch):
+    from autograder.grading import sandbox
+    monkeypatch.setenv("AUTOGRADER_TEST_DB_URL", "postgresql://grader:secret@127.0.0.1/gradebook")
+    env = sandbox._environment()
+    assert not [k for k, v in env.items() if "secret" in v or k.endswith("DB_URL")]
+    assert env["MPLBACKEND"] == "agg" and env["OPENBLAS_NUM_THREADS"] == "1"

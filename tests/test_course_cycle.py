@@ -2,6 +2,7 @@
 release, hand in, check, grade (real nbgrader, real kernels, real gradebook), feedback, export."""
 import csv
 import json
+import os
 import subprocess
 import sys
 
@@ -19,6 +20,9 @@ from mistakes import MISTAKES
 
 pytestmark = pytest.mark.slow
 ALL = {p.id for p in PARTS}
+# How many catalogued mistakes go through nbgrader (all by default): the lowest-versions run of
+# .ci/run tests the version ranges, not the judge, and grades 3 (AUTOGRADER_TEST_CATALOGUE=3).
+CATALOGUE = MISTAKES[:int(os.environ.get("AUTOGRADER_TEST_CATALOGUE", len(MISTAKES)))]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -29,7 +33,7 @@ def cycle(tmp_path_factory, request):
     request.addfinalizer(drop)
     tmp = tmp_path_factory.mktemp("course")
     # PostgreSQL tests the gradebook, not the mistakes: three of them are enough there
-    handins, bundle = hand_in(tmp, MISTAKES if request.param == "sqlite" else MISTAKES[:3])
+    handins, bundle = hand_in(tmp, CATALOGUE if request.param == "sqlite" else MISTAKES[:3])
     before = {p: p.read_bytes() for p in handins.iterdir()}
     markers, failures = grade.grade(handins, tmp / "course", timeout=60, db_url=db_url, log=lambda line: None,
                                     unsafe_no_sandbox=not sandbox.bwrap_available())
@@ -62,7 +66,7 @@ def test_untouched_stubs_score_zero_on_every_part(cycle):
 @pytest.mark.parametrize("m", MISTAKES, ids=lambda m: m.name)
 def test_a_mistake_costs_exactly_its_parts(cycle, m):
     if m.name not in cycle["table"]:
-        pytest.skip("graded with the SQLite gradebook only")
+        pytest.skip("graded with the SQLite gradebook only" if m in CATALOGUE else "AUTOGRADER_TEST_CATALOGUE")
     scores = _scores(cycle, m.name)
     lost = {p for p, s in scores.items() if s == 0}
     partial = {p: s for p, s in scores.items() if 0 < s < BY_ID[p].points}
@@ -118,6 +122,8 @@ def test_a_score_set_by_hand_in_the_gradebook_reaches_every_export(cycle, tmp_pa
 def test_grade_on_the_command_line_says_what_it_did_and_exits_0(cycle, tmp_path):
     """`python -m autograder grade`, as an instructor types it, on two of the class's handins."""
     import shutil
+    if not cycle["db_url"].startswith("sqlite:///"):
+        pytest.skip("done once: the command line grades into its own SQLite course")
     handins = tmp_path / "handins"
     handins.mkdir()
     for sid in ["reference", "tanh_wrong_sign"]:
@@ -204,7 +210,8 @@ def test_release_bundle_leaks_nothing(cycle):
     names = {str(p.relative_to(bundle)) for p in files}
     shipped = sorted(p.name for p in (bundle / "autograder").iterdir())
     assert shipped == ["__init__.py", "__main__.py", "parts", "student"], shipped     # no course/, grading/
-    assert not any(n.startswith("autograder/") and n.endswith(".npz") and "visible_refs" not in n for n in names)
+    shipped_data = ("autograder/parts/visible_refs.npz", "autograder/parts/digits.npz")
+    assert [n for n in names if n.startswith("autograder/") and n.endswith(".npz") and n not in shipped_data] == []
     assert not any(n.startswith(("solutions/", "tests/")) for n in names)
     solution = _solution_pairs()
     hidden_files = {hidden.INPUTS.read_bytes(), hidden.EXPECTED.read_bytes()}

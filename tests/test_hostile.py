@@ -1,5 +1,6 @@
 """A class of hostile and broken handins graded together: each gets exactly its points, none
 costs another student anything, and the grader says what was wrong and where."""
+import json
 import os
 import re
 import shutil
@@ -19,8 +20,29 @@ pytestmark = [pytest.mark.slow,
                                  reason="reading the hidden values is only blocked in the bwrap sandbox")]
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _files(*folders):
+    """{path: (mode, contents)} of every file under `folders` (caches left out)."""
+    return {p: (p.lstat().st_mode, p.read_bytes()) for f in folders for p in sorted(f.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts}
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    """The class graded once; a canary planted in the secret folder for the run (a token no
+    handin can know: if it shows anywhere, some code read the secret)."""
+    canary_file = sandbox.SECRET / "canary.txt"
+    canary = f"canary-{os.urandom(16).hex()}"
+    canary_file.write_text(canary)
+    try:
+        yield _grade_the_class(tmp_path_factory, canary)
+    finally:
+        canary_file.unlink()
+
+
+def _grade_the_class(tmp_path_factory, canary):
     tmp = tmp_path_factory.mktemp("hostile")
     bundle, solved = release_and_solve(tmp)
     handins = tmp / "class" / "handins"
@@ -34,10 +56,14 @@ def graded(tmp_path_factory):
         else:
             samples.make_handin(handins / "honest.zip", stage / "assignments" / ASSIGNMENT, stage / "mytorch")
     before = {p.name: p.read_bytes() for p in handins.iterdir()}
+    ours = _files(*(ROOT / d for d in ("autograder", "solutions", "mytorch", "assignments")))
     lines = []
     os.environ["PROBE_SECRET_DB_URL"] = "postgresql://grader:secret@127.0.0.1/gradebook"   # must not reach a kernel
     markers, failures = grade.grade(handins, tmp / "class" / "course", timeout=30, jobs=2, log=lines.append)
-    return {"markers": markers, "failures": failures, "lines": lines, "tmp": tmp, "handins": handins, "before": before}
+    shutil.rmtree(tmp / "class" / "course" / "scratch" / "fills_disk")       # 768 MB, judged already
+    return {"markers": markers, "failures": failures, "lines": lines, "tmp": tmp, "handins": handins,
+            "before": before, "canary": canary, "ours": ours,
+            "ours_after": _files(*(ROOT / d for d in ("autograder", "solutions", "mytorch", "assignments")))}
 
 
 def test_an_honest_student_among_them_scores_100(graded):
@@ -62,19 +88,41 @@ def test_progress_names_every_student_and_their_problems(graded):
 
 def test_nothing_escapes_and_handins_are_untouched(graded):
     assert not list(graded["tmp"].rglob("escaped_by_zip_slip.py"))
+    assert not list(graded["tmp"].rglob("launcher_ran")), "a kernel started the student's ipykernel_launcher.py"
     assert {p.name: p.read_bytes() for p in graded["handins"].iterdir()} == graded["before"]
+    changed = {str(p) for p in graded["ours"].keys() ^ graded["ours_after"].keys()}
+    changed |= {str(p) for p in graded["ours"].keys() & graded["ours_after"].keys()
+                if graded["ours"][p] != graded["ours_after"][p]}
+    assert {c for c in changed if not c.endswith("canary.txt")} == set(), "written or chmodded during grading"
+
+
+def test_the_secret_canary_reaches_no_record_report_or_feedback(graded):
+    canary = graded["canary"].encode()
+    course = graded["tmp"] / "class" / "course"
+    seen = [p for p in course.rglob("*") if p.is_file() and not p.is_symlink() and canary in p.read_bytes()]
+    assert seen == []
+    said = "\n".join(graded["lines"]) + json.dumps(graded["markers"])
+    assert graded["canary"] not in said
+
+
+def test_no_attack_changed_a_grade_in_the_gradebook(graded):
+    """What each student was judged to earn (their marker, written before any other student's
+    kernel could run after them) is what the gradebook holds at the end, part by part."""
+    course = graded["tmp"] / "class" / "course"
+    for sid, marker in graded["markers"].items():
+        assert not marker.get("not_graded"), sid
+        judged = json.loads((course / "graded" / f"{sid}.json").read_text())["scores"]
+        assert marker["scores"] == judged, sid
 
 
 # What the probe handin (hostile.PROBE) must find shut, whoever runs the grader.
-MUST_FAIL = ["read_secret", "umount_secret", "remount_rw", "write_package", "write_site_packages",
+MUST_FAIL = ["read_secret", "read_secret_folder", "umount_secret", "remount_rw", "write_package", "write_site_packages",
              "read_gradebook", "list_course", "list_other_students", "read_shadow", "setuid_root",
              "capabilities", "tcp_loopback", "tcp_postgres", "env_credentials", "other_processes",
              "tmp_fill", "big_file"]
 
 
 def test_the_probe_finds_every_door_shut(graded):
-    import json
-    import os
     import autograder
     course = graded["tmp"] / "class" / "course"
     found = json.loads((course / "scratch" / "probe" / "probe.json").read_text())

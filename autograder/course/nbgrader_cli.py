@@ -1,4 +1,5 @@
 """Run nbgrader's command line from this Python, bounded in time (release and grading use it)."""
+import ctypes
 import os
 import signal
 import subprocess
@@ -15,14 +16,18 @@ def run(args, cwd, budget, env=None, **kwargs):
     Each run gets its own Jupyter runtime folder (connection files, the kernels' sockets),
     removed afterwards. `budget`: seconds of wall-clock time (every call has one: no wait
     here is unbounded); past it the whole process
-    group is killed (the kernel dies with it) and the return code is BUDGET_EXCEEDED."""
-    env = {**os.environ, **(env or {})}
+    group is killed (the kernel dies with it) and the return code is BUDGET_EXCEEDED.
+
+    nbgrader runs in its own process group (so that the budget kills all of it) and dies with
+    this process: a grading run that is killed must not leave an nbgrader behind that goes on
+    writing the gradebook and the scratch folders while the run is started again."""
+    env = {**os.environ, **(env or {}), _PARENT_ENV: str(os.getpid())}
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     if kwargs.pop("capture_output", False):
         kwargs.update(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     with tempfile.TemporaryDirectory(prefix="ag-") as runtime:   # short: socket paths < 108 bytes
         env["JUPYTER_RUNTIME_DIR"] = runtime
-        process = subprocess.Popen([sys.executable, "-c", _NBGRADER_MAIN, *args], cwd=cwd, env=env,
+        process = subprocess.Popen([sys.executable, "-c", _DIE_WITH_PARENT + _NBGRADER_MAIN, *args], cwd=cwd, env=env,
                                    start_new_session=True, **kwargs)
         try:
             stdout, stderr = process.communicate(timeout=budget)
@@ -33,10 +38,23 @@ def run(args, cwd, budget, env=None, **kwargs):
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
+def die_with_parent(parent):
+    """Be killed (SIGKILL) when the process `parent` ends (Linux's PR_SET_PDEATHSIG, which an
+    exec keeps); exit now if it has ended already (then this process was handed to init)."""
+    PR_SET_PDEATHSIG = 1
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:
+        sys.exit(f"{parent} ended before this process started: nothing to do")
+
+
 BUDGET_EXCEEDED = -999
 NO_KERNEL_S = 600       # a command that runs no student code: generous, but bounded
 
 
+_PARENT_ENV = "AUTOGRADER_GRADER_PID"
+_DIE_WITH_PARENT = ("import os; from autograder.course.nbgrader_cli import die_with_parent; "
+                    f"die_with_parent(int(os.environ['{_PARENT_ENV}'])); ")
 # nbgrader's main, without jsonschema's optional rfc3987_syntax: it builds a grammar at import,
 # 1.2 s of CPU per nbgrader process that nbgrader never uses (measured in bench/grading.py).
 _NBGRADER_MAIN = ("import sys; sys.modules['rfc3987_syntax'] = None; "

@@ -8,13 +8,14 @@ Hidden ones come from the instructor's seed (stored with them, so --check can re
 them) and stay with the autograder, in two files: hidden_inputs.npz (what the grading kernel
 reads: the inputs and, for backward parts only, the reference's forward state on their own
 inputs, never a forward part's answer) and secret/hidden_expected.npz (the expected
-outputs, which only the grading process reads).
+outputs, which only the grading process reads). The homework's data, parts/digits.npz, is
+written and checked here too: it is scikit-learn's digits, stored as they are.
 """
 
 import numpy as np
 
 from ..grading import hidden
-from ..parts import PARTS, NB_MYTORCH, visible
+from ..parts import PARTS, NB_MYTORCH, data, visible
 from ..parts.cases import SPECS
 from .generated import check_or_write
 from .paths import reference
@@ -83,9 +84,11 @@ def main(args):
     seed = args.seed
     if seed is None:
         seed = int(np.load(hidden.INPUTS)["seed"]) if hidden.INPUTS.exists() else 0
+    if not args.check and not data.DIGITS.exists():    # the reference's training reads it
+        np.savez_compressed(data.DIGITS, **data.digits_from_scikit_learn())
     inputs, expected = split(build(seed, True))
     targets = [(visible.REFS, build(visible.VISIBLE_SEED, False)), (hidden.INPUTS, inputs),
-               (hidden.EXPECTED, expected)]
+               (hidden.EXPECTED, expected), (data.DIGITS, data.digits_from_scikit_learn())]
 
     def write():
         for path, arrays in targets:

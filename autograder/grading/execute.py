@@ -15,6 +15,11 @@ does not stop when interrupted, and deletes the notebooks it had finished. Here:
   failed gets an error naming the cause and the kernel's stderr, later cells stay unrun, and
   nbgrader goes on with the next notebook. The cause is also appended to the file named by
   AUTOGRADER_KERNEL_FAILURES (grade.py reads it into the student's report).
+- **The scratch folder is bounded**: checked after each cell and every second while one
+  runs, a kernel whose folder (AUTOGRADER_SCRATCH, the only disk it can write) holds more
+  than SCRATCH_MB or SCRATCH_ENTRIES files is killed, the cause says so, and no later kernel
+  of that student starts (the folder is still full). It can overshoot by what one second of
+  writing adds; each file is bounded by the sandbox's file-size limit.
 - **Output is capped per cell**: what a cell prints beyond OUTPUT_CAP bytes (and displays
   beyond DISPLAY_CAP: figures are larger than text) is counted, not kept, so a print left in
   a layer cannot bloat this process, the autograded notebook or the feedback; the cell then
@@ -35,9 +40,13 @@ from ..parts.cells import grade_id
 KERNEL_READY_S = 30          # a sandboxed kernel is ready in about 3 s on a loaded 2-core machine
 OUTPUT_CAP = 100_000         # bytes of printed output kept per cell
 DISPLAY_CAP = 2_000_000      # bytes of displayed output (figures, HTML) kept per cell
+ERROR_CAP = 10_000           # characters kept of an error's message, and of each traceback entry
+TRACEBACK_ENTRIES = 30       # traceback entries kept (the last ones: where it was raised)
 STDERR_TAIL = 4096           # bytes of the kernel's stderr read back, of which the last STDERR_LINES lines
 STDERR_LINES = 12
 FAILURES_ENV = "AUTOGRADER_KERNEL_FAILURES"
+SCRATCH_MB = 512             # disk the kernel's scratch folder may use (allocated blocks, not sizes)
+SCRATCH_ENTRIES = 10_000     # files and folders in it
 LIMITS = {signal.SIGXCPU: "its CPU-time limit", signal.SIGXFSZ: "its file-size limit"}
 
 
@@ -50,6 +59,34 @@ def exit_text(code):
     except ValueError:
         return f"exit status {code}"
     return f"killed by {name.name}" + (f", {LIMITS[name]}" if name in LIMITS else "")
+
+
+def scratch_overflow(folder):
+    """Why `folder` is over its bounds ('' if it is not): blocks its files use, links not
+    followed; the walk stops at the first bound crossed, so it stays cheap."""
+    used, entries, stack = 0, 0, [folder]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as listing:
+                for entry in listing:
+                    entries += 1
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    else:
+                        used += entry.stat(follow_symlinks=False).st_blocks * 512
+                    if entries > SCRATCH_ENTRIES:
+                        return f"its folder holds more than {SCRATCH_ENTRIES:,} files"
+                    if used > SCRATCH_MB * 2 ** 20:
+                        return f"its folder holds more than {SCRATCH_MB} MB"
+        except OSError:
+            continue               # gone or replaced while we looked: counted next time
+    return ""
+
+
+def _clip(text):
+    text = str(text)
+    return text if len(text) <= ERROR_CAP else (
+        f"{text[:ERROR_CAP]}... ({len(text):,} characters; only the first {ERROR_CAP:,} kept)")
 
 
 def _printable(text):
@@ -74,7 +111,7 @@ class GradingExecute(Execute):
         name = (resources or {}).get("nbgrader", {}).get("notebook") or (resources or {}).get("unique_key", "?")
         causes, stderr = [], ""
         for attempt in (1, 2):
-            self._stderr = self._process = self._exit = self._cell = None
+            self._stderr = self._process = self._exit = self._cell = self._overflow = None
             try:
                 return super().preprocess(nb, resources)
             except (RuntimeError, CellTimeoutError, UnresponsiveKernelError) as e:
@@ -92,6 +129,10 @@ class GradingExecute(Execute):
     # -- the kernel's process and stderr
 
     def start_new_kernel(self, **kwargs):
+        scratch = os.environ.get("AUTOGRADER_SCRATCH")
+        self._overflow = scratch and scratch_overflow(scratch)
+        if self._overflow:             # a kernel before this one filled it: no kernel can run there
+            raise RuntimeError(self._overflow)
         self._stderr = tempfile.TemporaryFile(prefix="kernel-stderr-")
         super().start_new_kernel(stderr=self._stderr, **kwargs)
         self._process = getattr(getattr(self.km, "provisioner", None), "process", None)
@@ -101,7 +142,18 @@ class GradingExecute(Execute):
         if self._exit is None and self._process is not None:
             self._exit = self._process.poll()
 
+    def _stop_if_overflowing(self):
+        """Kill the kernel and fail this attempt if its scratch folder is over its bounds."""
+        scratch = os.environ.get("AUTOGRADER_SCRATCH")
+        self._overflow = self._overflow or (scratch and scratch_overflow(scratch))
+        if self._overflow and self._process is not None:
+            self._process.kill()       # bwrap: its --die-with-parent takes the kernel along
+            self._process.wait()
+            self._note_exit()
+            raise DeadKernelError(self._overflow)
+
     async def _async_check_alive(self):
+        self._stop_if_overflowing()
         try:
             await super()._async_check_alive()
         except DeadKernelError:
@@ -125,6 +177,8 @@ class GradingExecute(Execute):
     def _cause(self, nb, error):
         """What went wrong with this attempt's kernel, in a sentence."""
         if self._cell is None:
+            if self._overflow:
+                return f"no kernel was started: {self._overflow}"
             if self._exit is not None:
                 return f"the kernel exited before it was ready ({exit_text(self._exit)})"
             return f"the kernel did not become ready within {self.startup_timeout} s"
@@ -133,6 +187,8 @@ class GradingExecute(Execute):
         where = f"test cell {grade_id(cell)}" if grade_id(cell) else f"cell {self._cell + 1} ({first!r})"
         if isinstance(error, CellTimeoutError):
             return f"{where} ran past the {self.timeout} s per-cell timeout and did not stop when interrupted"
+        if self._overflow:
+            return f"the kernel was stopped while running {where}: {self._overflow}"
         ended = exit_text(self._exit) if self._exit is not None else "no exit status"
         return f"the kernel died while running {where} ({ended})"
 
@@ -161,6 +217,7 @@ class GradingExecute(Execute):
         self._cell, self._lines = index, 0
         self._kept, self._dropped = {"stream": 0, "display": 0}, {"stream": 0, "display": 0}
         cell, resources = super().preprocess_cell(cell, resources, index)
+        self._stop_if_overflowing()    # a quick cell is never polled: checked after each one too
         if self._dropped["stream"]:
             cell.outputs.append(new_output("stream", name="stdout", text=(
                 f"\n... output truncated: {self._lines} lines printed, "
@@ -178,6 +235,13 @@ class GradingExecute(Execute):
         out = super().output(outs, msg, display_id, cell_index)
         if out is None or not outs or outs[-1] is not out:
             return out                 # handled by a widget's hook, or not kept
+        if out.output_type == "error":  # kept whatever its size, so clipped
+            out.ename, out.evalue = _clip(out.get("ename", ""))[:200], _clip(out.get("evalue", ""))
+            entries = list(out.get("traceback", []))
+            out.traceback = ([f"... {len(entries) - TRACEBACK_ENTRIES} earlier traceback entries left out"]
+                             if len(entries) > TRACEBACK_ENTRIES else []) + \
+                [_clip(e) for e in entries[-TRACEBACK_ENTRIES:]]
+            return out
         kind = "stream" if out.output_type == "stream" else "display"
         if kind == "stream":
             self._lines += out.text.count("\n")

@@ -35,6 +35,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+
+from ..course.nbgrader_cli import die_with_parent
+
 PACKAGE = Path(__file__).resolve().parents[1]     # autograder/
 SECRET = PACKAGE / "grading" / "secret"
 KERNEL_NAME = "autograder-sandbox"
@@ -154,12 +157,18 @@ def bwrap_argv(connection_file, cwd, scratch):
     return argv
 
 
+# What every grading kernel runs with, sandboxed or not: one BLAS thread (a student is one job
+# of --jobs), figures never drawn (about 1 s of a handin's CPU; the feedback shows no plots,
+# the student has them), and hidden.record writing only here.
+GRADING_SETTINGS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "agg",
+                    "AUTOGRADER_RECORD": "1"}
+
+
 def _environment():
     """All the kernel's environment: nothing of the grader's but the interpreter's path."""
     return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
             "IPYTHONDIR": "/tmp/ipython", "MPLCONFIGDIR": "/tmp/matplotlib",
-            "XDG_CACHE_HOME": "/tmp/cache", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-            "AUTOGRADER_RECORD": "1"}        # hidden.record writes only here
+            "XDG_CACHE_HOME": "/tmp/cache", **GRADING_SETTINGS}
 
 
 def _drop_privileges():
@@ -187,10 +196,13 @@ def main(argv):
     scratch = Path(os.environ.get("AUTOGRADER_SCRATCH") or tempfile.mkdtemp(prefix="autograder-scratch-"))
     prepare_scratch(Path(cwd), scratch)
     mode = os.environ.get("AUTOGRADER_SANDBOX", "bwrap")
-    kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
+    # -P: the kernel's folder is not searched for ipykernel_launcher, which a notebook could
+    # have written there for the next notebook's kernel to run instead of ipykernel
+    kernel = [sys.executable, "-P", "-m", "ipykernel_launcher", "-f", connection_file]
     if mode == "none":
+        die_with_parent(os.getppid())    # with nbgrader, as bwrap's --die-with-parent does below
         os.chdir(scratch)
-        os.environ.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "AUTOGRADER_RECORD": "1"})
+        os.environ.update(GRADING_SETTINGS)
         os.environ.pop("JPY_PARENT_PID", None)
     elif mode == "bwrap" and bwrap_available():
         if os.geteuid() == 0:        # the kernel, as SANDBOX_UID, must read these and bind there
