@@ -83,6 +83,32 @@ def test_compare_reports_shape_index_and_transpose():
     assert "expected" not in v.text(show_values=False)
 
 
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3)], ids=["square", "not_square"])
+def test_unitwise_dw_transposed_is_named_whatever_the_layers_shape(shape):
+    """The hypothesis is tested exactly (the expected dw[k] transposed), before any generic hint."""
+    x = {"W1": np.zeros(shape[::-1]), "W2": np.zeros((1, shape[1]))}
+    mistakes = cases.SPECS["unitwise_backward"].mistakes(x, {})
+    expected = np.random.default_rng(0).standard_normal(shape)
+    v = compare.compare("dw[1]", expected.T, expected, mistakes=mistakes["dw[1]"])
+    assert not v.passed and "dw[k] is the transpose" in v.hint and "eq. 8.3" in v.hint, v.hint
+    near = expected.T + 1e-3 * (np.arange(expected.size).reshape(expected.T.shape) == 1)
+    assert "dw[k]" not in compare.compare("dw[1]", near, expected, mistakes=mistakes["dw[1]"]).hint
+
+
+def test_unitwise_reports_a_wrong_entry_by_layer_and_index(tmp_path):
+    """dw[1][0][1] wrong: the report names dw[1] and (0, 1), as the student indexes it, never a
+    position in all layers' entries run together."""
+    from autograder.parts import visible
+    from autograder.samples import Mistake
+    m = Mistake("one_entry", "unitwise.py", (("db[k] = list(dz)", "db[k] = list(dz)\n        dw[k][0][1] += 1"),),
+                frozenset(), "")
+    report = visible.result("unitwise_backward", load_package(apply(m, REFERENCE, tmp_path / "mytorch"),
+                                                              "mt_one_entry")).report()
+    for k in (1, 2):
+        assert f"dw[{k}]: largest abs. error 1, " in report and "at index (0, 1)" in report, report
+    assert "db[" not in report and "dy0" not in report, report
+
+
 def test_check_passes_the_reference_and_fails_every_stub():
     assert all(r.passed for r in check.results(load_package(REFERENCE, "mt_check_ref")))
     stub = check.results(load_package(STUBS, "mt_check_stub"))

@@ -457,10 +457,18 @@ def _flat(nested):
                      for v in (row if isinstance(row, list) else [row])], dtype=float)
 
 
+def _by_layer(name, nested, layers):
+    """{"name[k]": array of nested[k]} for k = 1..layers: an output per layer, in the student's own
+    indexing (dw[k] is (D_{k-1}, D_k), as w[k][i][j]), so that a wrong entry is reported as
+    dw[k] at (i, j), and a layer stored transposed shows as its own shape."""
+    return {f"{name}[{k}]": np.array(nested[k], dtype=float) for k in range(1, layers + 1)}
+
+
 def _run_unitwise_forward(mt, x, state):
     w, b, f = _network(x)
     z, y = mt.unitwise.forward(w, b, f, x["x"].tolist())
-    return {"z": _flat(z), "y": _flat(y)}, {"z": _flat(z), "y": np.concatenate([x["x"], _flat(y)])}
+    layers = len(w) - 1
+    return {**_by_layer("z", z, layers), **_by_layer("y", y, layers)}, {}
 
 
 def _split(flat, sizes):
@@ -480,11 +488,12 @@ class _Net:
 
     def forward(self):
         self.z, self.y = self.mt.unitwise.forward(self.w, self.b, self.f, self.x["x"].tolist())
-        return {"z": _flat(self.z), "y": _flat(self.y)}
+        return {**_by_layer("z", self.z, len(self.sizes)), **_by_layer("y", self.y, len(self.sizes))}
 
     def backward(self):
         dw, db, dy0 = self.mt.unitwise.backward(self.w, self.f, self.z, self.y, self.x["dDiv_dY"].tolist())
-        return {"dw": _flat(dw), "db": _flat(db), "dy0": np.array(dy0, dtype=float)}
+        return {**_by_layer("dw", dw, len(self.sizes)), **_by_layer("db", db, len(self.sizes)),
+                "dy0": np.array(dy0, dtype=float)}
 
     def state(self):          # y with the input first, as stored with the references
         return {"z": _flat(self.z), "y": np.concatenate([self.x["x"], _flat(self.y)])}
@@ -498,6 +507,13 @@ class _Net:
 def _run_unitwise_backward(mt, x, state):
     return _backward_case(lambda: _Net(mt, x), _Net.forward, _Net.backward, state,
                           _Net.state, _Net.set_state)
+
+
+def _unitwise_mistakes(x, state):
+    """dw[k] transposed: each layer's expected dw[k] with its two indices swapped (eq. 8.3)."""
+    hint = ("dw[k] is the transpose of the expected one: dw[k][i][j] = dDiv/dw_ij = y_i^(k-1) dDiv/dz_j "
+            "(eq. 8.3) is indexed like w[k][i][j], i over layer k-1's units (rows), j over layer k's")
+    return {f"dw[{k}]": [(hint, np.transpose)] for k in range(1, sum(key.startswith("W") for key in x) + 1)}
 
 
 # ---- notebook 1: optimisation (eqs. 2.1-2.6, lectures/01_risk_and_minimisation.ipynb) -------
@@ -676,7 +692,8 @@ SPECS = {
         "overwritten. The outputs tell the pass: Y1, dLdX1, pass1/ (one forward and backward), "
         "dLdX2, pass2/ (a second backward from the same forward), Y2, dLdX3, pass3/ (after a step)")),
     "unitwise_forward": Spec(_make_unitwise, _run_unitwise_forward),
-    "unitwise_backward": Spec(_make_unitwise, _run_unitwise_backward, stateful=True),
+    "unitwise_backward": Spec(_make_unitwise, _run_unitwise_backward, mistakes=_unitwise_mistakes,
+                              stateful=True),
 }
 for _name, _cls, _large, _mistakes in [("identity", "Identity", False, None),
                                        ("sigmoid", "Sigmoid", True, _sigmoid_mistakes),
