@@ -129,6 +129,48 @@ def test_check_names_the_part_and_the_mistake(tmp_path, m):
     assert any(__import__("re").search(m.hint, h) for r in results for h in r.hints), differed
 
 
+def _handin(root, capsys):
+    """`python -m autograder handin` in `root`: (exit code, what it printed)."""
+    args = type("Args", (), {"root": str(root), "out": str(root / "handin.zip")})()
+    return handin.main(args), capsys.readouterr().out
+
+
+def test_handin_warns_about_every_unanswered_cell_and_packs_anyway(tmp_path, capsys):
+    """The released stubs: each answer cell is named by notebook, cell number and section; exit 0."""
+    import json
+    from autograder.parts.cells import is_solution
+    root = _homework(tmp_path / "hw")
+    code, out = _handin(root, capsys)
+    assert code == 0 and zipfile.is_zipfile(root / "handin.zip"), out
+    named = {line.strip().split(":")[0] for line in out.splitlines() if "still holds" in line}
+    answers = {f"{nb}, cell {k}" for nb in parts.NOTEBOOKS for k, c in enumerate(json.loads(
+        (root / "assignments" / parts.ASSIGNMENT / nb).read_text())["cells"], start=1) if is_solution(c)}
+    assert answers and {n.split(", in")[0] for n in named} == answers, out
+    assert "in '3. Gradient descent and its stopping rules (`opt_gd`, 5 points)'" in out, out
+
+
+def test_handin_of_answered_notebooks_warns_of_nothing_but_a_text_stub_or_a_broken_notebook(tmp_path, capsys):
+    import json
+    import shutil
+    from autograder import samples
+    root = _homework(tmp_path / "hw")
+    release = root / "assignments" / parts.ASSIGNMENT
+    samples.solved_notebooks(release, tmp_path / "solved")
+    for nb in parts.NOTEBOOKS:
+        shutil.copy(tmp_path / "solved" / nb, release / nb)
+    code, out = _handin(root, capsys)
+    assert code == 0 and "warning" not in out, out
+    nb = json.loads((release / parts.NOTEBOOKS[0]).read_text())
+    nb["cells"].append({"cell_type": "markdown", "metadata": {"nbgrader": {"solution": True, "grade_id": "why"}},
+                        "source": ["Explain.\n", "YOUR ANSWER HERE"]})
+    (release / parts.NOTEBOOKS[0]).write_text(json.dumps(nb))
+    (release / parts.NOTEBOOKS[1]).write_text("{not json")
+    code, out = _handin(root, capsys)
+    assert code == 0, out
+    assert f"{parts.NOTEBOOKS[0]}, cell {len(nb['cells'])}, in " in out and "'YOUR ANSWER HERE'" in out, out
+    assert f"{parts.NOTEBOOKS[1]}: not a readable notebook" in out, out
+
+
 def test_handin_refuses_missing_files(tmp_path):
     with pytest.raises(handin.HandinError, match="missing.*mytorch/__init__.py"):
         handin.pack(tmp_path, tmp_path / "h.zip")
