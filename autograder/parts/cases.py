@@ -517,6 +517,15 @@ def _unitwise_mistakes(x, state):
 
 
 # ---- notebook 1: optimisation (eqs. 2.1-2.6, lectures/01_risk_and_minimisation.ipynb) -------
+def _answer(ns, name):
+    """The notebook's function `name`; if its cell never defined it (not run, or it still raises
+    the stub's NotImplementedError before the def), a NameError that says so, not a KeyError."""
+    if name not in ns:
+        raise NameError(f"{name}() is not defined: answer the cell that defines it and run it "
+                        f"(a cell that still raises NotImplementedError stops before its def)")
+    return ns[name]
+
+
 def _make_critical(rng, hidden):
     """Polynomials whose f' has chosen distinct real roots (and, in one, a complex pair that must
     not count); then a probe: classify_critical_point at given points, one of them a critical
@@ -537,10 +546,10 @@ def _make_critical(rng, hidden):
 
 def _run_critical(ns, x, state):
     if "x" in x:             # the probe: classification at given points only
-        return {"kinds": np.array([ns["classify_critical_point"](x["coeffs"].copy(), float(p))
+        return {"kinds": np.array([_answer(ns, "classify_critical_point")(x["coeffs"].copy(), float(p))
                                    for p in x["x"]], dtype=str)}, {}
-    points = np.asarray(ns["critical_points"](x["coeffs"].copy()), dtype=float)
-    kinds = np.array([ns["classify_critical_point"](x["coeffs"].copy(), p) for p in points], dtype=str)
+    points = np.asarray(_answer(ns, "critical_points")(x["coeffs"].copy()), dtype=float)
+    kinds = np.array([_answer(ns, "classify_critical_point")(x["coeffs"].copy(), p) for p in points], dtype=str)
     return {"points": points, "kinds": kinds}, {}
 
 
@@ -567,8 +576,8 @@ def _make_hessian(rng, hidden):
 
 
 def _run_hessian(ns, x, state):
-    H = np.asarray(ns["hessian"](_quadratic_cubic(x["Q"], x["g"]), x["p"].copy()), dtype=float)
-    kind = np.array(ns["classify_hessian"](x["M"].copy()), dtype=str)
+    H = np.asarray(_answer(ns, "hessian")(_quadratic_cubic(x["Q"], x["g"]), x["p"].copy()), dtype=float)
+    kind = np.array(_answer(ns, "classify_hessian")(x["M"].copy()), dtype=str)
     return {"H": H, "kind": kind}, {}
 
 
@@ -587,7 +596,7 @@ def _run_gd(ns, x, state):
     Q, c = x["Q"], x["c"]
     f = lambda p: 0.5 * p @ Q @ p - c @ p
     grad = lambda p: Q @ p - c
-    out = ns["gradient_descent"](f, grad, x["x0"].copy(), float(x["eta"]), 1e-10, 1e-6, int(x["max_iter"]))
+    out = _answer(ns, "gradient_descent")(f, grad, x["x0"].copy(), float(x["eta"]), 1e-10, 1e-6, int(x["max_iter"]))
     xk, k, reason = out
     return {"x": np.asarray(xk, dtype=float), "iterations": np.int64(k), "reason": np.array(reason, dtype=str)}, {}
 
@@ -634,7 +643,7 @@ def _run_training(ns, x, state):
     (and, on the public split only, the student's own predictions on its test digits)."""
     X, y = digits()
     rows = [(X[x[k]].copy(), y[x[k]].copy()) for k in ("train", "val")]
-    trained = ns["train"](*rows[0], *rows[1], np.random.default_rng(int(x["seed"])))
+    trained = _answer(ns, "train")(*rows[0], *rows[1], np.random.default_rng(int(x["seed"])))
     names, model = _layers(ns, trained)
     out = {"layers": np.array(names, dtype=str)}
     for k, (name, layer) in enumerate(zip(names, model.layers)):
