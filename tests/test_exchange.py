@@ -15,8 +15,9 @@ only, as in CI), and an exchange folder with the permissions nbgrader's document
 Then a JupyterHub on loopback (`jupyterhub` from PyPI, `configurable-http-proxy` from npm)
 with these local accounts and nbgrader's JupyterHub course settings (hub groups
 `nbgrader-<course>`/`formgrade-<course>`, `JupyterHubAuthPlugin`): the hub starts, each
-student's server spawns as that student, and the assignment list its nbgrader API gives is
-that student's own. Accounts, files and processes are removed afterwards, on failure too.
+student's server spawns as that student, and the course and assignment lists its nbgrader
+API gives are that student's own (not another course's, which they are not in). Accounts,
+files and processes are removed afterwards, on failure too.
 """
 import csv
 import json
@@ -308,11 +309,17 @@ def hub(term):
     accounts, base = term["accounts"], term["base"]
     folder = base / "hub"
     folder.mkdir(mode=0o700)                       # root's: its database, cookie secret, token
-    config = base / "etc-jupyter-hub"              # nbgrader's JupyterHub settings, for the servers
+    # nbgrader's JupyterHub settings, for the servers: no course id, the hub's groups say
+    # which courses a student is in.
+    config = base / "etc-jupyter-hub"
     config.mkdir()
     (config / "nbgrader_config.py").write_text(
-        (base / "etc-jupyter" / "nbgrader_config.py").read_text()
-        + "from nbgrader.auth import JupyterHubAuthPlugin\nc.Authenticator.plugin_class = JupyterHubAuthPlugin\n")
+        f"from nbgrader.auth import JupyterHubAuthPlugin\nc = get_config()\nc.Exchange.root = {str(term['exchange'])!r}\n"
+        "c.Authenticator.plugin_class = JupyterHubAuthPlugin\n")
+    # A course the students are not in: nbgrader's JupyterHub settings keep it from their lists.
+    other = term["exchange"] / "other" / "outbound" / "hw0"
+    other.mkdir(parents=True)
+    shutil.copy(term["course"] / "release" / ASSIGNMENT / NOTEBOOKS[0], other)
     token, port = os.urandom(24).hex(), _free_port()
     students = list(term["students"].values())
     (folder / "jupyterhub_config.py").write_text(f"""
@@ -328,9 +335,9 @@ c.JupyterHub.pid_file = {str(folder / 'hub.pid')!r}
 c.Authenticator.allowed_users = {set(students + [term['teacher']])!r}
 c.JupyterHub.load_groups = {{"nbgrader-{COURSE}": {{"users": {students!r}}},
                             "formgrade-{COURSE}": {{"users": [{term['teacher']!r}]}}}}
-# nbgrader's JupyterHubAuthPlugin reads the user's groups with the server's own token.
-c.JupyterHub.load_roles = [{{"name": "server", "scopes": ["inherit"]}},
-                           {{"name": "admin", "services": ["course-test"]}}]
+# The test's token (nbgrader's JupyterHubAuthPlugin reads a user's groups with the server's
+# own token: JupyterHub's default server role allows it).
+c.JupyterHub.load_roles = [{{"name": "admin", "services": ["course-test"]}}]
 c.JupyterHub.services = [{{"name": "course-test", "api_token": {token!r}}}]
 c.Spawner.cmd = [{str(Path(sys.executable).parent / 'jupyterhub-singleuser')!r}]
 c.Spawner.environment = {{"JUPYTER_CONFIG_PATH": {str(config)!r}}}
