@@ -205,6 +205,28 @@ def test_unpack_takes_nbgraders_collected_layout_and_skips_strays(tmp_path):
     assert (tmp_path / "out" / "2_mytorch.ipynb").read_text() != "stale"
 
 
+def test_unpack_keeps_what_nbgraders_exchange_adds_from_collected_folders_only(tmp_path):
+    """timestamp.txt (the late penalty) and submission_secret.txt (release_feedback) of a
+    collected submission reach nbgrader; a zip's are the student's word and are left out, and
+    so is a timestamp nbgrader could not parse (it would stop grading the student)."""
+    import shutil
+    from autograder.course.paths import ROOT
+    stamp, secret = "2026-12-01 13:20:00.123456 UTC", "ab" * 64
+    for sid, written in [("erin", stamp), ("fay", "yesterday-ish")]:
+        folder = tmp_path / sid / "hw1"
+        shutil.copytree(ROOT / "assignments" / "hw1", folder)
+        (folder / "timestamp.txt").write_text(written)
+        (folder / "submission_secret.txt").write_text(secret)
+        found = intake.unpack(tmp_path / sid, tmp_path / f"out-{sid}")
+        assert sorted(found) == sorted(f"assignments/hw1/{nb}" for nb in parts.NOTEBOOKS)
+        assert (tmp_path / f"out-{sid}" / "submission_secret.txt").read_text() == secret
+    assert (tmp_path / "out-erin" / "timestamp.txt").read_text() == stamp
+    assert not (tmp_path / "out-fay" / "timestamp.txt").exists()
+    shutil.make_archive(str(tmp_path / "zipped"), "zip", tmp_path / "erin")
+    intake.unpack(tmp_path / "zipped.zip", tmp_path / "out-zip")
+    assert not {"timestamp.txt", "submission_secret.txt"} & {p.name for p in (tmp_path / "out-zip").iterdir()}
+
+
 def _import_in_subprocess(code):
     """import_mytorch registers `mytorch` in sys.modules: run it in a fresh interpreter."""
     import subprocess
