@@ -60,19 +60,6 @@ def raises_in_answer(stage, out):
     handin.pack(stage, out)
 
 
-def plants_launcher(stage, out):
-    """A cell that writes ipykernel_launcher.py into its folder, where `python -m` would find it
-    first when the next notebook's kernel starts: that kernel would then be the student's code."""
-    def change(cells):
-        for c in cells:
-            if _gid(c) == "answer_critical":
-                c["source"] = ("open('ipykernel_launcher.py', 'w').write(\"open('launcher_ran', 'w')\\n"
-                               "raise SystemExit('a planted launcher ran')\\n\")\n") + "".join(c["source"])
-        return cells
-    _cells(stage, "1_optimisation.ipynb", change)
-    handin.pack(stage, out)
-
-
 def init_fails(stage, out):
     init = stage / "mytorch" / "__init__.py"
     init.write_text("import a_module_that_does_not_exist\n" + init.read_text())
@@ -346,7 +333,6 @@ TANH_LOST = r"\[tanh_backward, 3 points\]: FAILED"
 HOSTILE = [
     Hostile("raises_in_answer", raises_in_answer, without("opt_critical"), r"\[opt_critical, 5 points\]: FAILED"),
     Hostile("init_fails", init_fails, 100, NOTHING),
-    Hostile("plants_launcher", plants_launcher, 100, NOTHING),
     Hostile("module_fails", module_fails, without(*NEEDS_NN, "training"), r"RuntimeError( \(at mytorch/nn/module\.py:1\))?: boom at import"),
     Hostile("syntax_error", syntax_error, without(*LOSSES, "training"), r"loss\.py failed to import: SyntaxError"),
     Hostile("infinite_loop", _tanh_backward("while True:\n            pass"), without(*TANH), TANH_LOST),
