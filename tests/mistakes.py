@@ -73,6 +73,10 @@ MISTAKES = DEMO_MISTAKES + [
     Mistake("sgd_steps_uphill", "optim/sgd.py",
             (("p.data -= self.lr * g", "p.data += self.lr * g"),),
             frozenset({"sgd_step", "sgd_momentum", "training"}), "uphill"),
+    Mistake("unitwise_dw_transposed", "unitwise.py",
+            (("dw[k] = [[y[k - 1][i] * dz[j] for j in range(len(dz))] for i in range(len(y[k - 1]))]",
+              "dw[k] = [[y[k - 1][i] * dz[j] for i in range(len(y[k - 1]))] for j in range(len(dz))]"),),
+            frozenset({"unitwise_backward"}), r"dw\[k\] is the transpose"),
     # right alone, wrong in a network: only the network part (and training, where it breaks) sees them
     Mistake("linear_gradient_accumulated", "nn/linear.py",
             (("self.dLdW = dLdZ.T @ A", "self.dLdW = self.dLdW + dLdZ.T @ A"),),

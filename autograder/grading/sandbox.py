@@ -35,7 +35,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-
 from ..course.nbgrader_cli import die_with_parent
 
 PACKAGE = Path(__file__).resolve().parents[1]     # autograder/

@@ -457,10 +457,18 @@ def _flat(nested):
                      for v in (row if isinstance(row, list) else [row])], dtype=float)
 
 
+def _by_layer(name, nested, layers):
+    """{"name[k]": array of nested[k]} for k = 1..layers: an output per layer, in the student's own
+    indexing (dw[k] is (D_{k-1}, D_k), as w[k][i][j]), so that a wrong entry is reported as
+    dw[k] at (i, j), and a layer stored transposed shows as its own shape."""
+    return {f"{name}[{k}]": np.array(nested[k], dtype=float) for k in range(1, layers + 1)}
+
+
 def _run_unitwise_forward(mt, x, state):
     w, b, f = _network(x)
     z, y = mt.unitwise.forward(w, b, f, x["x"].tolist())
-    return {"z": _flat(z), "y": _flat(y)}, {"z": _flat(z), "y": np.concatenate([x["x"], _flat(y)])}
+    layers = len(w) - 1
+    return {**_by_layer("z", z, layers), **_by_layer("y", y, layers)}, {}
 
 
 def _split(flat, sizes):
@@ -480,11 +488,12 @@ class _Net:
 
     def forward(self):
         self.z, self.y = self.mt.unitwise.forward(self.w, self.b, self.f, self.x["x"].tolist())
-        return {"z": _flat(self.z), "y": _flat(self.y)}
+        return {**_by_layer("z", self.z, len(self.sizes)), **_by_layer("y", self.y, len(self.sizes))}
 
     def backward(self):
         dw, db, dy0 = self.mt.unitwise.backward(self.w, self.f, self.z, self.y, self.x["dDiv_dY"].tolist())
-        return {"dw": _flat(dw), "db": _flat(db), "dy0": np.array(dy0, dtype=float)}
+        return {**_by_layer("dw", dw, len(self.sizes)), **_by_layer("db", db, len(self.sizes)),
+                "dy0": np.array(dy0, dtype=float)}
 
     def state(self):          # y with the input first, as stored with the references
         return {"z": _flat(self.z), "y": np.concatenate([self.x["x"], _flat(self.y)])}
@@ -500,7 +509,23 @@ def _run_unitwise_backward(mt, x, state):
                           _Net.state, _Net.set_state)
 
 
+def _unitwise_mistakes(x, state):
+    """dw[k] transposed: each layer's expected dw[k] with its two indices swapped (eq. 8.3)."""
+    hint = ("dw[k] is the transpose of the expected one: dw[k][i][j] = dDiv/dw_ij = y_i^(k-1) dDiv/dz_j "
+            "(eq. 8.3) is indexed like w[k][i][j], i over layer k-1's units (rows), j over layer k's")
+    return {f"dw[{k}]": [(hint, np.transpose)] for k in range(1, sum(key.startswith("W") for key in x) + 1)}
+
+
 # ---- notebook 1: optimisation (eqs. 2.1-2.6, lectures/01_risk_and_minimisation.ipynb) -------
+def _answer(ns, name):
+    """The notebook's function `name`; if its cell never defined it (not run, or it still raises
+    the stub's NotImplementedError before the def), a NameError that says so, not a KeyError."""
+    if name not in ns:
+        raise NameError(f"{name}() is not defined: answer the cell that defines it and run it "
+                        f"(a cell that still raises NotImplementedError stops before its def)")
+    return ns[name]
+
+
 def _make_critical(rng, hidden):
     """Polynomials whose f' has chosen distinct real roots (and, in one, a complex pair that must
     not count); then a probe: classify_critical_point at given points, one of them a critical
@@ -521,10 +546,10 @@ def _make_critical(rng, hidden):
 
 def _run_critical(ns, x, state):
     if "x" in x:             # the probe: classification at given points only
-        return {"kinds": np.array([ns["classify_critical_point"](x["coeffs"].copy(), float(p))
+        return {"kinds": np.array([_answer(ns, "classify_critical_point")(x["coeffs"].copy(), float(p))
                                    for p in x["x"]], dtype=str)}, {}
-    points = np.asarray(ns["critical_points"](x["coeffs"].copy()), dtype=float)
-    kinds = np.array([ns["classify_critical_point"](x["coeffs"].copy(), p) for p in points], dtype=str)
+    points = np.asarray(_answer(ns, "critical_points")(x["coeffs"].copy()), dtype=float)
+    kinds = np.array([_answer(ns, "classify_critical_point")(x["coeffs"].copy(), p) for p in points], dtype=str)
     return {"points": points, "kinds": kinds}, {}
 
 
@@ -551,8 +576,8 @@ def _make_hessian(rng, hidden):
 
 
 def _run_hessian(ns, x, state):
-    H = np.asarray(ns["hessian"](_quadratic_cubic(x["Q"], x["g"]), x["p"].copy()), dtype=float)
-    kind = np.array(ns["classify_hessian"](x["M"].copy()), dtype=str)
+    H = np.asarray(_answer(ns, "hessian")(_quadratic_cubic(x["Q"], x["g"]), x["p"].copy()), dtype=float)
+    kind = np.array(_answer(ns, "classify_hessian")(x["M"].copy()), dtype=str)
     return {"H": H, "kind": kind}, {}
 
 
@@ -571,7 +596,7 @@ def _run_gd(ns, x, state):
     Q, c = x["Q"], x["c"]
     f = lambda p: 0.5 * p @ Q @ p - c @ p
     grad = lambda p: Q @ p - c
-    out = ns["gradient_descent"](f, grad, x["x0"].copy(), float(x["eta"]), 1e-10, 1e-6, int(x["max_iter"]))
+    out = _answer(ns, "gradient_descent")(f, grad, x["x0"].copy(), float(x["eta"]), 1e-10, 1e-6, int(x["max_iter"]))
     xk, k, reason = out
     return {"x": np.asarray(xk, dtype=float), "iterations": np.int64(k), "reason": np.array(reason, dtype=str)}, {}
 
@@ -715,7 +740,7 @@ def _run_training(ns, x, state):
     (and, on the public split only, the student's own predictions on its test digits)."""
     X, y = digits()
     rows = [(X[x[k]].copy(), y[x[k]].copy()) for k in ("train", "val")]
-    trained = ns["train"](*rows[0], *rows[1], np.random.default_rng(int(x["seed"])))
+    trained = _answer(ns, "train")(*rows[0], *rows[1], np.random.default_rng(int(x["seed"])))
     names, model = _layers(ns, trained)
     out = {"layers": np.array(names, dtype=str)}
     for k, (name, layer) in enumerate(zip(names, model.layers)):
@@ -773,7 +798,8 @@ SPECS = {
         "overwritten. The outputs tell the pass: Y1, dLdX1, pass1/ (one forward and backward), "
         "dLdX2, pass2/ (a second backward from the same forward), Y2, dLdX3, pass3/ (after a step)")),
     "unitwise_forward": Spec(_make_unitwise, _run_unitwise_forward),
-    "unitwise_backward": Spec(_make_unitwise, _run_unitwise_backward, stateful=True),
+    "unitwise_backward": Spec(_make_unitwise, _run_unitwise_backward, mistakes=_unitwise_mistakes,
+                              stateful=True),
     "concept_zero_one": Spec(_make_zero_one, _run_zero_one, mistakes=_zero_one_mistakes, advice=(
         "between two consecutive steps no prediction changes; evaluate the error once inside each "
         "piece (at its middle, say), from a to the first step, between steps, and from the last to b")),
