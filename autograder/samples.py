@@ -17,15 +17,23 @@ from .student import handin
 @dataclass(frozen=True)
 class Mistake:
     name: str
-    file: str                # path inside mytorch/
+    file: str                # path inside mytorch/, or a notebook ("3_training.ipynb"): its answers
     edits: tuple             # (old, new) pairs applied to the reference source, each exactly once
     lost: frozenset          # part ids that must score zero
     hint: str                # a regex that check's report must contain
 
+    @property
+    def notebook(self):
+        """The notebook stem whose answer cells the mistake edits, or None (it edits mytorch)."""
+        return self.file[:-len(".ipynb")] if self.file.endswith(".ipynb") else None
+
 
 def apply(mistake, reference_dir, out_dir):
-    """Copy the reference package to out_dir with the mistake's edits (each must match once)."""
+    """Copy the reference package to out_dir with the mistake's edits (each must match once);
+    a mistake in a notebook leaves the package as it is (see `answered`)."""
     shutil.copytree(reference_dir, out_dir, ignore=shutil.ignore_patterns("__pycache__"))
+    if mistake.notebook:
+        return out_dir
     path = out_dir / mistake.file
     text = path.read_text()
     for old, new in mistake.edits:
@@ -75,6 +83,23 @@ def solved_notebooks(release_dir, out_dir):
                 c.source = "\n".join(line for line in answers[grade_id(c)].splitlines()
                                       if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
         nbformat.write(nb, out_dir / nb_path.name)
+    return out_dir
+
+
+def answered(mistake, notebooks, out_dir):
+    """The solved `notebooks` (a folder) with a notebook mistake's edits made in its answer cells,
+    copied to out_dir; `notebooks` itself for a mistake in mytorch."""
+    import nbformat
+    from .course.notebook_answers import edit_answers
+    if not mistake.notebook:
+        return notebooks
+    shutil.copytree(notebooks, out_dir)
+    path = Path(out_dir) / mistake.file
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if is_solution(c)]
+    for cell, source in zip(cells, edit_answers([c.source for c in cells], mistake.edits, mistake.file)):
+        cell.source = source
+    nbformat.write(nb, path)
     return out_dir
 
 

@@ -43,7 +43,7 @@ from autograder import samples  # noqa: E402
 from autograder.course import nbgrader_cli, release  # noqa: E402
 from autograder.course.paths import REFERENCE  # noqa: E402
 from autograder.grading import exports, grade, gradebook, intake, sandbox  # noqa: E402
-from autograder.parts import ASSIGNMENT, NOTEBOOKS  # noqa: E402
+from autograder.parts import ASSIGNMENT, BY_ID, NOTEBOOKS, TOTAL  # noqa: E402
 from autograder.parts.cells import grade_id  # noqa: E402
 
 TARGET = 1.0                                          # seconds of machine time per handin
@@ -147,9 +147,9 @@ def sources(tmp, mix):
         from autograder.samples import apply
         out.append((samples.make_handin(tmp / "stubs.zip", bundle / "assignments" / ASSIGNMENT,
                                      bundle / "mytorch"), 0))
-        for m in MISTAKES[:2]:             # one point-losing mistake each (97/100, as the tests say)
-            out.append((samples.make_handin(tmp / f"{m.name}.zip", solved,
-                                         apply(m, REFERENCE, tmp / m.name / "mytorch")), 97))
+        for m in MISTAKES[:2]:             # each loses the points of the parts it breaks, as the tests say
+            out.append((samples.make_handin(tmp / f"{m.name}.zip", solved, apply(m, REFERENCE, tmp / m.name / "mytorch")),
+                        TOTAL - sum(BY_ID[p].points for p in m.lost)))
     return out
 
 

@@ -20,5 +20,6 @@ def hand_in(tmp, mistakes):
     samples.make_handin(handins / "reference.zip", solved, REFERENCE)
     samples.make_handin(handins / "stubs.zip", bundle / "assignments" / ASSIGNMENT, bundle / "mytorch")
     for m in mistakes:
-        samples.make_handin(handins / f"{m.name}.zip", solved, apply(m, REFERENCE, tmp / "mistakes" / m.name / "mytorch"))
+        samples.make_handin(handins / f"{m.name}.zip", samples.answered(m, solved, tmp / "mistakes" / m.name / "notebooks"),
+                            apply(m, REFERENCE, tmp / "mistakes" / m.name / "mytorch"))
     return handins, bundle

@@ -60,19 +60,6 @@ def raises_in_answer(stage, out):
     handin.pack(stage, out)
 
 
-def plants_launcher(stage, out):
-    """A cell that writes ipykernel_launcher.py into its folder, where `python -m` would find it
-    first when the next notebook's kernel starts: that kernel would then be the student's code."""
-    def change(cells):
-        for c in cells:
-            if _gid(c) == "answer_critical":
-                c["source"] = ("open('ipykernel_launcher.py', 'w').write(\"open('launcher_ran', 'w')\\n"
-                               "raise SystemExit('a planted launcher ran')\\n\")\n") + "".join(c["source"])
-        return cells
-    _cells(stage, "1_optimisation.ipynb", change)
-    handin.pack(stage, out)
-
-
 def init_fails(stage, out):
     init = stage / "mytorch" / "__init__.py"
     init.write_text("import a_module_that_does_not_exist\n" + init.read_text())
@@ -335,18 +322,29 @@ def from_on(first):
     return ids[ids.index(first):]
 
 
+def of_notebook(stem):
+    """Every part of one notebook: what a handin loses when that notebook's kernel never runs it."""
+    from autograder.parts import PARTS
+    return tuple(p.id for p in PARTS if p.notebook == stem)
+
+
+def lost(part):
+    """The report line of a part that scored zero, with its points from the registry."""
+    from autograder.parts import BY_ID
+    return rf"\[{part}, {BY_ID[part].points} points\]: FAILED"
+
+
 TANH = ("tanh_backward", "network")      # a Tanh.backward that fails also fails the networks using it
 # every part of 2_mytorch but the unit-by-unit ones, which use no mytorch.nn
 NEEDS_NN = tuple(p for p in from_on("linear_forward") if not p.startswith("unitwise"))
 LOSSES = ("mse_forward", "mse_backward", "bce_forward", "bce_backward", "ce_forward", "ce_backward")
 
 NOTHING = r"\A\Z"                       # matches only an empty report
-TANH_LOST = r"\[tanh_backward, 3 points\]: FAILED"
+TANH_LOST = lost("tanh_backward")
 
 HOSTILE = [
-    Hostile("raises_in_answer", raises_in_answer, without("opt_critical"), r"\[opt_critical, 5 points\]: FAILED"),
+    Hostile("raises_in_answer", raises_in_answer, without("opt_critical"), lost("opt_critical")),
     Hostile("init_fails", init_fails, 100, NOTHING),
-    Hostile("plants_launcher", plants_launcher, 100, NOTHING),
     Hostile("module_fails", module_fails, without(*NEEDS_NN, "training"), r"RuntimeError( \(at mytorch/nn/module\.py:1\))?: boom at import"),
     Hostile("syntax_error", syntax_error, without(*LOSSES, "training"), r"loss\.py failed to import: SyntaxError"),
     Hostile("infinite_loop", _tanh_backward("while True:\n            pass"), without(*TANH), TANH_LOST),
@@ -356,7 +354,8 @@ HOSTILE = [
     Hostile("malformed_notebook", malformed_notebook, without("opt_critical", "opt_hessian", "opt_gd"), "1_optimisation.ipynb is not a readable notebook"),
     Hostile("not_a_zip", not_a_zip, 0, "not a zip file"),
     Hostile("zip_slip", zip_slip, 0, "escapes the handin folder"),
-    Hostile("no_notebook", no_notebook, 75, "2_mytorch.ipynb is missing"),
+    Hostile("no_notebook", no_notebook, without(*of_notebook("1_optimisation"), *of_notebook("3_training")),
+            "2_mytorch.ipynb is missing"),
     Hostile("wrong_assignment", wrong_assignment, 0, "another assignment"),
     Hostile("deleted_test_cell", deleted_test_cell, 100, "linear_forward was deleted"),
     Hostile("edited_test_cell", edited_test_cell, without("sigmoid_forward", "network"), "sigmoid_forward was edited"),
@@ -367,7 +366,7 @@ HOSTILE = [
     Hostile("sys_exit", _tanh_backward("import sys\n        sys.exit(0)"), without(*TANH), TANH_LOST),
     Hostile("os_exit", _tanh_backward("import os\n        os._exit(0)"), without(*from_on("tanh_backward")), "kernel died"),
     Hostile("probe", probe, 100, NOTHING),
-    Hostile("fills_disk", _tanh_backward(FILLS_DISK), without(*from_on("tanh_backward"), "training"),
+    Hostile("fills_disk", _tanh_backward(FILLS_DISK), without(*from_on("tanh_backward"), *of_notebook("3_training")),
             r"its folder holds more than 512 MB"),
     Hostile("records_link", records_link, 0, r"refused \(RecordError: \.autograder_records is a link"),
     Hostile("notebook_symlinked_to_gradebook", notebook_symlinked_to_gradebook, 0,

@@ -1,7 +1,8 @@
 """Typical mistakes, each a small edit of the reference library, with the parts it must cost.
 
-A handin built from one of these (reference notebooks + the edited mytorch) must lose exactly
-the points of `lost` and keep all others; `check` must name the part and print `hint`.
+A handin built from one of these (reference notebooks + the edited mytorch, or the reference
+mytorch + a notebook whose answer is edited) must lose exactly the points of `lost` and keep all
+others; `check` (or, for a notebook's part, its visible test) must name the part and print `hint`.
 """
 from autograder.samples import DEMO_MISTAKES, Mistake, apply  # noqa: F401  (apply: for the tests)
 
@@ -72,6 +73,10 @@ MISTAKES = DEMO_MISTAKES + [
     Mistake("sgd_steps_uphill", "optim/sgd.py",
             (("p.data -= self.lr * g", "p.data += self.lr * g"),),
             frozenset({"sgd_step", "sgd_momentum", "training"}), "uphill"),
+    Mistake("unitwise_dw_transposed", "unitwise.py",
+            (("dw[k] = [[y[k - 1][i] * dz[j] for j in range(len(dz))] for i in range(len(y[k - 1]))]",
+              "dw[k] = [[y[k - 1][i] * dz[j] for i in range(len(y[k - 1]))] for j in range(len(dz))]"),),
+            frozenset({"unitwise_backward"}), r"dw\[k\] is the transpose"),
     # right alone, wrong in a network: only the network part (and training, where it breaks) sees them
     Mistake("linear_gradient_accumulated", "nn/linear.py",
             (("self.dLdW = dLdZ.T @ A", "self.dLdW = self.dLdW + dLdZ.T @ A"),),
@@ -87,5 +92,13 @@ MISTAKES = DEMO_MISTAKES + [
     Mistake("sequential_backward_forward_order", "nn/sequential.py",
             (("for layer in reversed(self.layers):", "for layer in self.layers:"),),
             frozenset({"network", "sequential_backward", "training"}), "reverse order"),
+    # in an answer of a notebook: the conceptual questions of 3_training.ipynb
+    Mistake("zero_one_errors_counted", "3_training.ipynb",
+            (("E = np.mean((np.outer(middles, Xv) + Xw > 0) != y, axis=1)",
+              "E = np.sum((np.outer(middles, Xv) + Xw > 0) != y, axis=1)"),),
+            frozenset({"concept_zero_one"}), "divide the count by N"),
+    Mistake("smoothing_gap_without_the_uniform_share", "3_training.ipynb",
+            (("np.log((1 - alpha + alpha / C) / (alpha / C))", "np.log((1 - alpha) / (alpha / C))"),),
+            frozenset({"concept_smoothing"}), "its share alpha/C"),
 ]
 

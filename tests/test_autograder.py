@@ -83,6 +83,32 @@ def test_compare_reports_shape_index_and_transpose():
     assert "expected" not in v.text(show_values=False)
 
 
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3)], ids=["square", "not_square"])
+def test_unitwise_dw_transposed_is_named_whatever_the_layers_shape(shape):
+    """The hypothesis is tested exactly (the expected dw[k] transposed), before any generic hint."""
+    x = {"W1": np.zeros(shape[::-1]), "W2": np.zeros((1, shape[1]))}
+    mistakes = cases.SPECS["unitwise_backward"].mistakes(x, {})
+    expected = np.random.default_rng(0).standard_normal(shape)
+    v = compare.compare("dw[1]", expected.T, expected, mistakes=mistakes["dw[1]"])
+    assert not v.passed and "dw[k] is the transpose" in v.hint and "eq. 8.3" in v.hint, v.hint
+    near = expected.T + 1e-3 * (np.arange(expected.size).reshape(expected.T.shape) == 1)
+    assert "dw[k]" not in compare.compare("dw[1]", near, expected, mistakes=mistakes["dw[1]"]).hint
+
+
+def test_unitwise_reports_a_wrong_entry_by_layer_and_index(tmp_path):
+    """dw[1][0][1] wrong: the report names dw[1] and (0, 1), as the student indexes it, never a
+    position in all layers' entries run together."""
+    from autograder.parts import visible
+    from autograder.samples import Mistake
+    m = Mistake("one_entry", "unitwise.py", (("db[k] = list(dz)", "db[k] = list(dz)\n        dw[k][0][1] += 1"),),
+                frozenset(), "")
+    report = visible.result("unitwise_backward", load_package(apply(m, REFERENCE, tmp_path / "mytorch"),
+                                                              "mt_one_entry")).report()
+    for k in (1, 2):
+        assert f"dw[{k}]: largest abs. error 1, " in report and "at index (0, 1)" in report, report
+    assert "db[" not in report and "dy0" not in report, report
+
+
 def test_check_passes_the_reference_and_fails_every_stub():
     assert all(r.passed for r in check.results(load_package(REFERENCE, "mt_check_ref")))
     stub = check.results(load_package(STUBS, "mt_check_stub"))
@@ -90,17 +116,72 @@ def test_check_passes_the_reference_and_fails_every_stub():
     assert all("NotImplementedError" in r.error for r in stub)
 
 
+def _notebook_visible_results(m):
+    """A notebook mistake's notebook parts (but training, which trains) on their visible tests:
+    what the notebook's test cells report."""
+    from autograder.course.notebook_answers import namespace
+    from autograder.parts import visible
+    if not m.notebook:
+        return []
+    ns = namespace(m.notebook, train=False, edits=m.edits)
+    return [visible.result(p.id, ns) for p in parts.PARTS if p.notebook == m.notebook and p.id != "training"]
+
+
 @pytest.mark.parametrize("m", MISTAKES, ids=lambda m: m.name)
 def test_check_names_the_part_and_the_mistake(tmp_path, m):
+    """`check` for a mistake in mytorch; the notebook's visible tests for one in a notebook."""
     package = load_package(apply(m, REFERENCE, tmp_path / "mytorch"), f"mt_{m.name}")
-    results = check.results(package)
+    results = check.results(package) + _notebook_visible_results(m)
     failed = {r.part for r in results if not r.passed}
-    mytorch_parts = {p for p in m.lost if parts.BY_ID[p].notebook == parts.NB_MYTORCH}
-    assert failed == mytorch_parts
+    checked = {p for p in m.lost if parts.BY_ID[p].notebook in (parts.NB_MYTORCH, m.notebook) and p != "training"}
+    assert failed == checked
     differed = check.table(results).split("What differed:")[1]
     named = {p.id for p in parts.PARTS if f"[{p.id}, {p.points} points]: FAILED" in differed}
-    assert named == mytorch_parts, differed
+    assert named == checked, differed
     assert any(__import__("re").search(m.hint, h) for r in results for h in r.hints), differed
+
+
+def _handin(root, capsys):
+    """`python -m autograder handin` in `root`: (exit code, what it printed)."""
+    args = type("Args", (), {"root": str(root), "out": str(root / "handin.zip")})()
+    return handin.main(args), capsys.readouterr().out
+
+
+def test_handin_warns_about_every_unanswered_cell_and_packs_anyway(tmp_path, capsys):
+    """The released stubs: each answer cell is named by notebook, cell number and section; exit 0."""
+    import json
+    from autograder.parts.cells import is_solution
+    root = _homework(tmp_path / "hw")
+    code, out = _handin(root, capsys)
+    assert code == 0 and zipfile.is_zipfile(root / "handin.zip"), out
+    named = {line.strip().split(":")[0] for line in out.splitlines() if "still holds" in line}
+    answers = {f"{nb}, cell {k}" for nb in parts.NOTEBOOKS for k, c in enumerate(json.loads(
+        (root / "assignments" / parts.ASSIGNMENT / nb).read_text())["cells"], start=1) if is_solution(c)}
+    assert answers and {n.split(", in")[0] for n in named} == answers, out
+    points = next(p.points for p in parts.PARTS if p.id == "opt_gd")
+    assert f"in '3. Gradient descent and its stopping rules (`opt_gd`, {points} points)'" in out, out
+
+
+def test_handin_of_answered_notebooks_warns_of_nothing_but_a_text_stub_or_a_broken_notebook(tmp_path, capsys):
+    import json
+    import shutil
+    from autograder import samples
+    root = _homework(tmp_path / "hw")
+    release = root / "assignments" / parts.ASSIGNMENT
+    samples.solved_notebooks(release, tmp_path / "solved")
+    for nb in parts.NOTEBOOKS:
+        shutil.copy(tmp_path / "solved" / nb, release / nb)
+    code, out = _handin(root, capsys)
+    assert code == 0 and "warning" not in out, out
+    nb = json.loads((release / parts.NOTEBOOKS[0]).read_text())
+    nb["cells"].append({"cell_type": "markdown", "metadata": {"nbgrader": {"solution": True, "grade_id": "why"}},
+                        "source": ["Explain.\n", "YOUR ANSWER HERE"]})
+    (release / parts.NOTEBOOKS[0]).write_text(json.dumps(nb))
+    (release / parts.NOTEBOOKS[1]).write_text("{not json")
+    code, out = _handin(root, capsys)
+    assert code == 0, out
+    assert f"{parts.NOTEBOOKS[0]}, cell {len(nb['cells'])}, in " in out and "'YOUR ANSWER HERE'" in out, out
+    assert f"{parts.NOTEBOOKS[1]}: not a readable notebook" in out, out
 
 
 def test_handin_refuses_missing_files(tmp_path):
@@ -135,6 +216,28 @@ def test_unpack_takes_nbgraders_collected_layout_and_skips_strays(tmp_path):
                                    + [f"mytorch/{p.relative_to(STUBS).as_posix()}" for p in STUBS.rglob("*.py")])
     assert not (tmp_path / "out" / "notes.txt").exists()
     assert (tmp_path / "out" / "2_mytorch.ipynb").read_text() != "stale"
+
+
+def test_unpack_keeps_what_nbgraders_exchange_adds_from_collected_folders_only(tmp_path):
+    """timestamp.txt (the late penalty) and submission_secret.txt (release_feedback) of a
+    collected submission reach nbgrader; a zip's are the student's word and are left out, and
+    so is a timestamp nbgrader could not parse (it would stop grading the student)."""
+    import shutil
+    from autograder.course.paths import ROOT
+    stamp, secret = "2026-12-01 13:20:00.123456 UTC", "ab" * 64
+    for sid, written in [("erin", stamp), ("fay", "yesterday-ish")]:
+        folder = tmp_path / sid / "hw1"
+        shutil.copytree(ROOT / "assignments" / "hw1", folder)
+        (folder / "timestamp.txt").write_text(written)
+        (folder / "submission_secret.txt").write_text(secret)
+        found = intake.unpack(tmp_path / sid, tmp_path / f"out-{sid}")
+        assert sorted(found) == sorted(f"assignments/hw1/{nb}" for nb in parts.NOTEBOOKS)
+        assert (tmp_path / f"out-{sid}" / "submission_secret.txt").read_text() == secret
+    assert (tmp_path / "out-erin" / "timestamp.txt").read_text() == stamp
+    assert not (tmp_path / "out-fay" / "timestamp.txt").exists()
+    shutil.make_archive(str(tmp_path / "zipped"), "zip", tmp_path / "erin")
+    intake.unpack(tmp_path / "zipped.zip", tmp_path / "out-zip")
+    assert not {"timestamp.txt", "submission_secret.txt"} & {p.name for p in (tmp_path / "out-zip").iterdir()}
 
 
 def _import_in_subprocess(code):
@@ -260,7 +363,8 @@ def test_check_on_a_syntax_error_shows_the_table_and_names_the_file_and_line(tmp
         in done.stdout
     rows = {l.split()[0]: l.split()[-1] for l in done.stdout.splitlines() if l.endswith(("pass", "FAIL"))}
     assert rows["linear_backward"] == "pass" and rows["ce_forward"] == "FAIL", done.stdout
-    assert "the other 25 points, in 1_optimisation, 3_training, are checked by running" in done.stdout
+    notebooks = sum(p.points for p in parts.PARTS if p.notebook != parts.NB_MYTORCH)
+    assert f"the other {notebooks} points, in 1_optimisation, 3_training, are checked by running" in done.stdout
 
 
 def test_an_exception_in_student_code_names_their_file_and_line(tmp_path):
@@ -338,6 +442,7 @@ def test_the_points_shown_anywhere_are_the_registrys(monkeypatch, tmp_path):
     from autograder.course.paths import SOLUTIONS
     assert points.main(type("Args", (), {"check": True})()) == 0
     nb = SOLUTIONS / parts.ASSIGNMENT / f"{parts.NB_MYTORCH}.ipynb"
+    total = sum(p.points for p in parts.PARTS if p.notebook == parts.NB_MYTORCH) + 4 - parts.BY_ID["relu_forward"].points
     monkeypatch.setitem(points.BY_ID, "relu_forward", dataclasses.replace(parts.BY_ID["relu_forward"], points=4))
     monkeypatch.setattr(points, "PARTS", [points.BY_ID[p.id] for p in parts.PARTS])
     fresh = points.notebook(nb)
@@ -346,7 +451,7 @@ def test_the_points_shown_anywhere_are_the_registrys(monkeypatch, tmp_path):
     assert grade["metadata"]["nbgrader"]["points"] == 4
     text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     assert "| `relu_forward` | ReLU.forward | 4 |" in text and "`relu_forward`: 4 points" in text
-    assert "| | **total** | **78** |" in text
+    assert f"| | **total** | **{total}** |" in text
 
 
 def _alive(pid):

@@ -128,24 +128,32 @@ def test_a_wrong_forward_costs_only_the_forward_part_and_the_report_says_so(tmp_
     assert "reference's forward state" in results["tanh_backward"].report()
 
 
+def _hidden(part_ids, target):
+    """{part: PartResult} of `part_ids` on the hidden cases, run on `target` (mytorch or a namespace)."""
+    inputs, expected = checker.load(hidden.INPUTS), checker.load(hidden.EXPECTED)
+    results = {}
+    for p in part_ids:
+        cases = [dict(c, expected=e["expected"]) for c, e in zip(inputs[p], expected[p])]
+        results[p] = checker.judge(p, cases, *checker.outputs(p, target, inputs[p]))
+    return results
+
+
 @pytest.mark.parametrize("m", MISTAKES, ids=lambda m: m.name)
 def test_each_catalogued_mistake_loses_exactly_its_parts_on_the_hidden_cases(tmp_path, m):
+    """Every mytorch part, and for a mistake in a notebook its notebook's parts but training."""
+    from autograder.course.notebook_answers import namespace
     results = hidden_results(load_package(apply(m, REFERENCE, tmp_path / "mytorch"), f"mt_hidden_{m.name}"))
+    if m.notebook:
+        results.update(_hidden([p.id for p in parts.PARTS if p.notebook == m.notebook and p.id != "training"],
+                               namespace(m.notebook, train=False, edits=m.edits)))
     lost = {p for p, r in results.items() if not r.passed}
-    assert lost == {p for p in m.lost if parts.BY_ID[p].notebook == parts.NB_MYTORCH}, \
-        "\n".join(results[p].report() for p in sorted(lost))
+    assert lost == {p for p in m.lost if p in results}, "\n".join(results[p].report() for p in sorted(lost))
 
 
 def _notebook_results(overrides):
     """{part: PartResult} of the optimisation parts, hidden cases, reference answers but `overrides`."""
     from autograder.course.notebook_answers import namespace
-    ns = {**namespace(), **overrides}
-    inputs, expected = checker.load(hidden.INPUTS), checker.load(hidden.EXPECTED)
-    results = {}
-    for p in ("opt_critical", "opt_hessian", "opt_gd"):
-        cases = [dict(c, expected=e["expected"]) for c, e in zip(inputs[p], expected[p])]
-        results[p] = checker.judge(p, cases, *checker.outputs(p, ns, inputs[p]))
-    return results
+    return _hidden(("opt_critical", "opt_hessian", "opt_gd"), {**namespace(), **overrides})
 
 
 def _second_derivative_sign(coeffs, x):
@@ -170,6 +178,42 @@ def test_the_hidden_optimisation_cases_need_every_kind(overrides, lost):
     results = _notebook_results(overrides)
     assert {p for p, r in results.items() if not r.passed} == lost, \
         "\n".join(r.report() for r in results.values())
+
+
+# ---- the conceptual parts: answered by computing, on inputs the student never saw -------------
+CONCEPTS = ("concept_zero_one", "concept_smoothing", "concept_assumptions")
+
+
+def _memorised_gap():
+    """A smoothed_ce_optimum_gap that knows the visible test's answers and nothing else."""
+    from autograder.parts import visible
+    case = checker.load(visible.REFS)["concept_smoothing"][0]
+    known = dict(zip(zip(case["inputs"]["C"].tolist(), case["inputs"]["alpha"].tolist()),
+                     case["expected"]["gap"].tolist()))
+    return lambda C, alpha: known.get((C, alpha), 0.0)
+
+
+def _every_step(X, y, w, v, a, b):
+    """The staircase with every t_n, not only those in (a, b)."""
+    t = np.sort(-(X @ w) / (X @ v))
+    middles = (np.concatenate([[a], t]) + np.concatenate([t, [b]])) / 2
+    return t, np.mean((np.outer(middles, X @ v) + X @ w > 0) != y, axis=1)
+
+
+@pytest.mark.parametrize("overrides, lost", [
+    ({}, set()),
+    ({"broken_assumption": lambda op: {"softmax": 1, "product": 2, "relu": 3}.get(op, 0)}, {"concept_assumptions"}),
+    ({"smoothed_ce_optimum_gap": _memorised_gap()}, {"concept_smoothing"}),
+    ({"zero_one_staircase": _every_step}, {"concept_zero_one"}),
+], ids=["reference", "only_the_lectures_examples", "visible_answers_memorised", "steps_outside_the_interval"])
+def test_the_hidden_concept_cases_need_the_reasoning(overrides, lost):
+    """Each shortcut passes its visible test and loses its part on the hidden cases."""
+    from autograder.course.notebook_answers import namespace
+    from autograder.parts import visible
+    ns = {**namespace(parts.NB_TRAIN, train=False), **overrides}
+    assert all(visible.result(p, ns).passed for p in CONCEPTS)
+    results = _hidden(CONCEPTS, ns)
+    assert {p for p, r in results.items() if not r.passed} == lost, "\n".join(r.report() for r in results.values())
 
 
 # ---- training: graded on what the student's train() learns -----------------------------------

@@ -15,7 +15,7 @@ from autograder.course.paths import REFERENCE
 from autograder.grading import execute, grade, sandbox
 from autograder.parts import ASSIGNMENT, NOTEBOOKS
 from autograder.student import handin
-from hostile import TANH, from_on, without
+from hostile import TANH, from_on, of_notebook, without
 from classroom import release_and_solve
 from mistakes import MISTAKES
 
@@ -77,9 +77,9 @@ BROKEN = {
     "prints_a_lot": _prints,
     "records_transport": _records_transport,
 }
-# Exact totals: 3_training (10 points) is lost when its kernel cannot start; a Tanh.backward that
+# Exact totals: 3_training's parts are lost when its kernel cannot start; a Tanh.backward that
 # never returns costs what os_exit costs in tests/hostile.py.
-SCORES = {"dies_at_start": without("training"), "never_ready": without("training"),
+SCORES = {"dies_at_start": without(*of_notebook("3_training")), "never_ready": without(*of_notebook("3_training")),
           "ignores_interrupts": without(*from_on("tanh_backward")), "prints_a_lot": 100,
           "records_transport": 100}
 HONEST = {"reference": 100, "tanh_wrong_sign": without(*TANH)}    # as graded alone (test_grading_runs.EXPECTED)

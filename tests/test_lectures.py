@@ -12,6 +12,7 @@ import pytest
 
 from autograder.course import lectures
 from autograder.__main__ import main
+from colour_vision import MIN_DELTA_E, confusable
 
 SOURCES = lectures.sources()
 STUDENT = [lectures.LECTURES / path.name for path in SOURCES]
@@ -91,7 +92,7 @@ def test_the_hessian_test_has_no_verdict_on_a_zero_eigenvalue():
 
 
 def test_lecture_05_dead_unit_comment_computes_z_from_the_notebooks_input():
-    """Exercise 3's solution comment: z_j of the dead unit, from this notebook's x, w and b1_relu."""
+    """Try 5.3's solution comment: z_j of the dead unit, from this notebook's x, w and b1_relu."""
     path = lectures.SOURCES / NAMES[4]
     x, w, b1 = notebook_values(path, "x", "w", "b1_relu")
     cell = next(c for c in read(path).cells if lectures.is_solution(c) and "b1_relu =" in c.source)
@@ -145,13 +146,20 @@ def test_no_stored_outputs(path):
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
 def test_no_solution_reaches_the_student_copy(path):
+    """Every exercise is stubbed and every answer to a question (and its checks) left out."""
     student = lectures.LECTURES / path.name
     text = student.read_text()
     assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
     ours = read(path).cells
     theirs = read(student).cells
-    assert len(ours) == len(theirs), f"{student.name}: {len(theirs)} cells, the source has {len(ours)}"
-    for i, (cell, copy) in enumerate(zip(ours, theirs)):
+    answers = [cell for cell in ours if lectures.is_answer(cell)]
+    assert answers, f"{path.name}: no answers to its questions"
+    for cell in answers:
+        for line in cell.source.splitlines():
+            assert len(line) < 40 or line not in text, f"{student.name} holds a line of an answer: {line!r}"
+    kept = [(i, cell) for i, cell in enumerate(ours) if not lectures.is_answer(cell)]
+    assert len(kept) == len(theirs), f"{student.name}: {len(theirs)} cells, the source has {len(kept)} besides its answers"
+    for (i, cell), copy in zip(kept, theirs):
         regions = REGION.findall(cell.source)
         assert bool(regions) == lectures.is_solution(cell), (
             f"{where(path, i, cell)}: solution regions belong in (and only in) solution cells")
@@ -162,20 +170,116 @@ def test_no_solution_reaches_the_student_copy(path):
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
 def test_lecture_shape(path):
-    """Title and summary line, 2-4 exercises each followed by its self-check, a widget, a summary."""
+    """Title and summary line, 2-4 exercises in the form of lectures.form_problems, a widget, a numbered equation."""
     nb = read(path)
     lectures.describe(nb)
     cells = nb.cells
-    exercises = [i for i, cell in enumerate(cells) if lectures.is_solution(cell)]
+    exercises = [i for i, cell in enumerate(cells) if lectures.is_exercise(cell)]
     assert 2 <= len(exercises) <= 4, f"{path.name}: {len(exercises)} exercises, expected 2 to 4"
-    for i in exercises:
-        assert i + 1 < len(cells) and lectures.is_self_check(cells[i + 1]), (
-            f"{where(path, i, cells[i])}: an exercise must be followed by its self-check cell")
+    assert lectures.form_problems(nb, lectures.number(path)) == []
     assert any("play(" in cell.source for cell in cells if cell.cell_type == "code"), f"{path.name}: no widget"
     markdown = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
-    for heading in ("## Summary", "## Questions"):
-        assert heading in markdown, f"{path.name}: no {heading!r} section"
     assert r"\tag{" in markdown, f"{path.name}: no numbered equation"
+
+
+def test_every_equation_is_numbered_once_in_the_series():
+    """A number X.Y is tagged where the equation is first derived; every other mention refers to it."""
+    from collections import Counter
+    tags = Counter(tag for path in SOURCES for cell in read(path).cells if cell.cell_type == "markdown"
+                   for tag in lectures.TAG.findall(cell.source))
+    assert len(tags) > 50 and not [tag for tag, n in tags.items() if n > 1], (
+        f"numbered more than once: {sorted(tag for tag, n in tags.items() if n > 1)}")
+
+
+def small_lecture(tries=2, questions=2):
+    """A lecture 07 in the form lectures.form_problems checks: `tries` exercises, `questions` questions,
+    the last answer with a code cell that checks it (holding the output an execution would give it)."""
+    new_md, new_code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    cells = [new_md("# 07 · A small lecture\nWhat it is about, in a sentence."), new_md("## 1. Words\n$$a = b \\tag{7.1}$$")]
+    for k in range(1, tries + 1):
+        cells.append(new_md(f"### Try 7.{k} (a thing)\n\n**Goal.** learn thing {k}.\n\nSet `x{k}`."))
+        cells.append(new_code(f"### BEGIN SOLUTION\nx{k} = {k}\n### END SOLUTION",
+                              metadata={"nbgrader": {"solution": True, "grade": False, "locked": False,
+                                                     "grade_id": f"ex7_{k}", "schema_version": 3}}))
+        cells.append(new_code(f'with self_check("Try 7.{k}"):\n    assert x{k} == {k}\n    print("✓ Try 7.{k}: right")',
+                              metadata={"tags": ["self-check"]}))
+    cells.append(new_md("## Summary\n- Words are things (7.1)."))
+    cells.append(new_md("## Questions to think about"))
+    for k in range(1, questions + 1):
+        cells += [new_md(f"**Question {k}.** Why {k}?"), new_md(f"Because of reason {k}.", metadata={"tags": ["answer"]})]
+    check = new_code("print(6 * 7)", metadata={"tags": ["answer"]})
+    check.outputs = [nbformat.v4.new_output("stream", name="stdout", text="42\n")]
+    cells.append(check)
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata.update(kernelspec=dict(lectures.KERNELSPEC), language_info=dict(lectures.LANGUAGE_INFO))
+    return nb
+
+
+def test_answers_are_left_out_of_the_student_copy_and_folded_on_the_site():
+    nb = small_lecture()
+    assert lectures.form_problems(nb, 7) == []
+    student = lectures.student_version(nb)
+    text = "\n".join(cell.source for cell in student.cells)
+    assert "Because of reason" not in text and "6 * 7" not in text, "an answer reached the student copy"
+    assert "**Question 1.** Why 1?" in text and "**Question 2.** Why 2?" in text, "the questions belong in it"
+    assert len(student.cells) == len(nb.cells) - 3 and "x1 = 1" not in text and "# YOUR CODE HERE" in text
+    page = lectures.for_reader(nb)
+    folded = [cell.source for cell in page.cells if cell.source.startswith("<details><summary>Answer")]
+    assert len(folded) == 2 and not any(lectures.is_answer(cell) for cell in page.cells), [c.source for c in page.cells]
+    assert "Because of reason 1." in folded[0] and "6 * 7" not in folded[0]
+    assert "Because of reason 2." in folded[1] and "```python\nprint(6 * 7)\n```" in folded[1] and "```text\n42\n```" in folded[1]
+    order = [cell.source for cell in page.cells]
+    assert order.index("**Question 2.** Why 2?") + 1 == order.index(folded[1]), "the answer folds under its question"
+    assert sum(cell.source.startswith("<details><summary>Solution") for cell in page.cells) == 2
+
+
+def test_form_problems_names_what_breaks_the_form():
+    def broken(change):
+        nb = small_lecture()
+        change(nb.cells)
+        return " | ".join(lectures.form_problems(nb, 7))
+
+    def rename(cells, old, new):
+        cell = next(cell for cell in cells if old in cell.source)
+        cell.source = cell.source.replace(old, new)
+
+    assert "should end with '### Try 7.2 (...)'" in broken(lambda c: rename(c, "### Try 7.2", "### Exercise 2"))
+    assert "Try 7.1 (cell 2): no **Goal.**" in broken(lambda c: rename(c, "**Goal.**", "Aim:"))
+    assert "Try 7.2 (cell 7): its self-check should" in broken(lambda c: rename(c, 'print("✓ Try 7.2: right")', "pass"))
+    assert "not followed by a cell tagged self-check" in broken(lambda c: c[4].metadata.pop("tags"))
+    assert "does not cite (7.1)" in broken(lambda c: rename(c, "(7.1).", "(see above)."))
+    assert "question 2 (cell 12) is not followed by its answer" in broken(lambda c: c.pop(13))
+    assert "expected question 2" in broken(lambda c: rename(c, "**Question 2.**", "2."))
+    assert "an answer cell before" in broken(lambda c: c[1].metadata.update(tags=["answer"]))
+    assert "no questions to think about" in broken(lambda c: c.__delitem__(slice(10, None)))
+
+
+def test_the_generator_refuses_a_lecture_that_breaks_the_form(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / lectures.KIT).write_text("")
+    nb = small_lecture()
+    nb.cells.pop(-2)                                     # the last question's answer
+    nbformat.write(nb, src / "07_small.ipynb")
+    with pytest.raises(ValueError, match="(?s)07_small.ipynb breaks .*question 2"):
+        lectures.generate(src, tmp_path / "out")
+
+
+def test_try_5_3_checks_the_prediction_it_asks_for():
+    """Lecture 05's Try 5.3 asks to predict which derivatives are exactly 0; its self-check fails a wrong one."""
+    cells = read(lectures.SOURCES / NAMES[4]).cells
+    kit = load_kit()
+    namespace = {"np": np, **{name: getattr(kit, name) for name in ("assert_close", "numeric_derivative", "self_check")}}
+    needed = ["def forward(", "F_PRIME = {", "def backward(", "def replaced("]
+    for cell in cells:
+        if cell.cell_type == "code" and any(cell.source.startswith(start) or f"\n{start}" in cell.source for start in needed):
+            exec(cell.source, namespace)
+    answer = next(i for i, cell in enumerate(cells) if lectures.is_exercise(cell) and "zero_dw1" in cell.source)
+    exec(cells[answer].source, namespace)
+    exec(cells[answer + 1].source, namespace)                      # the solution passes
+    namespace["zero_db1"] = ~namespace["zero_db1"]                 # a wrong prediction
+    with pytest.raises(AssertionError, match="you predicted the zeros of dDiv/db"):
+        exec(cells[answer + 1].source, namespace)
 
 
 def load_kit():
@@ -203,25 +307,25 @@ def test_play_draws_once_and_redraws_when_a_control_moves(monkeypatch):
         calls.append(eta)
         plt.figure()
         return f"a figure at eta = {eta}"
-    eta = ipywidgets.FloatSlider(value=0.1, min=0, max=1, description="eta")
+    eta = ipywidgets.FloatSlider(value=0.25, min=0, max=1, step=0.25, description="eta")
     kit.play(draw, eta=eta)
-    assert calls == [0.1], f"with a reader, one draw (the live figure's): {calls}"
+    assert calls == [0.25], f"with a reader, one draw (the live figure's): {calls}"
     kinds = [type(obj).__name__ for obj, _ in shown]
     assert kinds.count("interactive") == 1, f"displayed: {kinds}"
     shown.clear()
-    eta.value = 0.7
-    assert calls == [0.1, 0.7], f"moving the slider should redraw with 0.7: {calls}"
+    eta.value = 0.75
+    assert calls == [0.25, 0.75], f"moving the slider should redraw with 0.75: {calls}"
     alts = [kw["metadata"]["image/png"]["alt"] for obj, kw in shown if "metadata" in kw]
-    assert alts == ["a figure at eta = 0.7"], f"the redraw should carry its new description: {alts}"
+    assert alts == ["a figure at eta = 0.75"], f"the redraw should carry its new description: {alts}"
     monkeypatch.setenv("LECTUREKIT_HEADLESS", "1")
     calls.clear()
     shown.clear()
     kit.play(draw, eta=eta)
-    assert calls == [0.7] and not any(isinstance(obj, ipywidgets.interactive) for obj, _ in shown), (
+    assert calls == [0.75] and not any(isinstance(obj, ipywidgets.interactive) for obj, _ in shown), (
         f"headless: the static figure only: {calls}, {[type(obj).__name__ for obj, _ in shown]}")
     assert not plt.get_fignums(), "show() should close the figures it showed"
     with pytest.raises(ValueError, match="description"):
-        kit.play(draw, eta=ipywidgets.FloatSlider(value=0.1))
+        kit.play(draw, eta=ipywidgets.FloatSlider(value=0.25, step=0.25))
     ipywidgets.Widget.close_all()     # now, not from __del__ at the worker's exit (it raises there)
 
 
@@ -262,6 +366,42 @@ def test_style_problems_finds_colour_only_series_and_faint_lines():
     assert kit.style_problems(fig) == [], kit.style_problems(fig)
     assert all(kit.contrast(c, "white") >= kit.MIN_CONTRAST for c in kit.PALETTE)
     plt.close("all")
+
+
+def test_style_problems_finds_small_or_faint_text_where_it_is_drawn():
+    """Text under MIN_TEXT_PX at the figure's dpi, or under 4.5:1 against the pixels behind it
+    (3:1 when large), is reported; a label darkened by readable() on a dark fill passes."""
+    import matplotlib.pyplot as plt
+    kit = load_kit()
+    fig, ax = plt.subplots(dpi=100)
+    ax.imshow([[0.0, 1.0]], cmap="gray", extent=(0, 2, 0, 1))          # black left half, white right half
+    ax.text(0.5, 0.5, "on black", color="black", fontsize=10)           # 1:1 on what lies behind it
+    ax.text(1.5, 0.5, "tiny", color="black", fontsize=6)                # 8.3 px high
+    ax.text(1.5, 0.2, "orange", color="#E69F00", fontsize=10)           # Okabe-Ito orange: about 2:1 on white
+    ax.text(1.5, 0.8, "large orange", color="#D55E00", fontsize=20)     # 3.5:1, enough at 27.8 px
+    ax.text(0.5, 0.2, "readable", color=kit.readable("black", "black"), fontsize=10)
+    ax.set_title("a title")
+    problems = kit.text_problems(fig)
+    plt.close(fig)
+    assert len(problems) == 3 and "'on black' has contrast 1.00" in problems[0], problems
+    assert "'tiny' is 8.3 px" in problems[1] and "'orange' has contrast 2." in problems[2], problems
+    assert kit.contrast(kit.readable("C3"), "white") >= 4.5 > kit.contrast("C3", "white")
+
+
+def test_play_refuses_sliders_whose_positions_are_inexact_in_binary():
+    """Step 0.1 from -4 reaches 1.2000000000000002 in the browser; 0.25 is exact, and so must be
+    what the readout prints (0.125 under '.2f' is shown as 0.12)."""
+    import ipywidgets
+    kit = load_kit()
+    assert "step" in kit.inexact_positions(ipywidgets.FloatSlider(value=0.5, min=-4, max=4, step=0.1))
+    assert kit.inexact_positions(ipywidgets.FloatSlider(value=0.5, min=-4, max=4, step=0.25)) == ""
+    assert "rounds" in kit.inexact_positions(ipywidgets.FloatSlider(value=0.5, min=-4, max=4, step=0.125))
+    assert kit.inexact_positions(ipywidgets.FloatSlider(value=0.5, min=-4, max=4, step=0.125, readout_format=".3f")) == ""
+    assert kit.inexact_positions(ipywidgets.FloatLogSlider(value=1, min=-1.5, max=1.5, step=0.125)) == ""
+    assert kit.inexact_positions(ipywidgets.IntSlider(value=3)) == ""
+    with pytest.raises(ValueError, match="not what they show"):
+        kit.play(lambda eta: "", eta=ipywidgets.FloatSlider(value=0.5, step=0.1, description="eta"))
+    ipywidgets.Widget.close_all()
 
 
 @pytest.mark.slow
@@ -356,7 +496,10 @@ def test_student_notebook_runs_all_past_its_unanswered_exercises(executed, path)
 def test_every_figure_is_described_and_tells_its_series_apart(executed, path):
     """Every image a lecture shows comes from lecturekit.show: it carries a description (alt
     metadata and a visible caption), and style_problems found nothing in its figure: in each
-    axes any two series differ in line style or marker, and every line reaches 3:1."""
+    axes any two line series differ in line style or marker, every line reaches 3:1, and all
+    text is large enough and reaches 4.5:1 on what lies behind it. Series that differ by
+    colour alone (bars without hatches, scatters with one marker) stay MIN_DELTA_E apart
+    under simulated protanopia, deuteranopia and tritanopia and in greyscale."""
     nb = ran(path, executed)
     figures = 0
     for i, cell in enumerate(nb.cells):
@@ -371,6 +514,9 @@ def test_every_figure_is_described_and_tells_its_series_apart(executed, path):
             assert alt in caption, f"{where(path, i, cell)}: the description is not shown under the figure"
             problems = out.metadata.get("lecturekit", {}).get("style_problems")
             assert problems == [], f"{where(path, i, cell)}: {problems}"
+            close = confusable(out.metadata["lecturekit"]["series"])
+            assert not close, (f"{where(path, i, cell)}: series told apart by colour alone come closer than "
+                               f"ΔE00 {MIN_DELTA_E} (axes, colours, ΔE00, seen with): {close}")
     assert figures >= 3, f"{path.name}: {figures} figures"
 
 
@@ -424,8 +570,10 @@ def test_site_has_an_index_and_a_page_per_lecture(executed, tmp_path, monkeypatc
         figures = html.count('src="data:image/png;base64,')
         assert figures >= 3, f"{page}: {figures} figures"
         assert "MathJax" in html and r"\tag{" in html, f"{page}: no math for MathJax to typeset"
-        solutions = sum(lectures.is_solution(c) for c in executed[path].cells)
+        solutions = sum(lectures.is_exercise(c) for c in executed[path].cells)
         assert html.count("<details><summary>Solution") == solutions, f"{page}: solutions not folded"
+        questions = sum(c.source.startswith("**Question ") for c in executed[path].cells)
+        assert html.count("<details><summary>Answer") == questions > 0, f"{page}: answers not folded"
         assert "BEGIN SOLUTION" not in html, f"{page}: shows nbgrader's markers"
         assert lectures.WIDGET_VIEW not in html, f"{page}: a widget no browser can run without a kernel"
 

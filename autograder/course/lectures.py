@@ -1,14 +1,21 @@
 """The lecture notebooks: student copies in lectures/ and a static HTML site.
 
-Each lecture is written once, with its exercise solutions, as
-solutions/lectures/NN_name.ipynb, in this form:
+Each lecture is written once, with its exercise solutions and its answers, as
+solutions/lectures/NN_name.ipynb, in this form (form_problems() checks it, and the
+generator refuses a lecture that breaks it):
 - the first cell is Markdown: `# title`, then a one-sentence summary (the site's index
   shows both), then what the notebook covers and which slides;
 - an exercise is a code cell with nbgrader metadata `solution: true` (and a `grade_id`)
-  whose answer sits between `### BEGIN SOLUTION` and `### END SOLUTION`, followed by a
-  code cell tagged `self-check` that asserts the answer inside
-  `with self_check("Try 1.1"):` (lecturekit), named as the exercise's heading names it;
+  whose answer sits between `### BEGIN SOLUTION` and `### END SOLUTION`. The Markdown cell
+  before it ends with the heading `### Try NN.K (what it is about)`, NN the notebook's
+  number and K counting its exercises, and states the exercise's `**Goal.**`; the code cell
+  after it is tagged `self-check` and checks exactly what the exercise asks, inside
+  `with self_check("Try NN.K"):` (lecturekit), printing `✓ Try NN.K: ...` once it passes;
   no other cell may use an exercise's result, so an unanswered exercise stops nothing;
+- a `## Summary` cell cites every equation the notebook numbers (`\tag{X.Y}` -> `(X.Y)`);
+- the last section is `## Questions to think about`: a cell `**Question K.** ...` per
+  question, each followed by its answer, a Markdown cell tagged `answer`, and then, where the
+  answer states numbers, the code cells (also tagged `answer`) that check them;
 - no outputs are stored; the metadata are KERNELSPEC and LANGUAGE_INFO, as JupyterLab
   writes them, so that a notebook does not open as modified (the copies get them anyway).
 
@@ -16,16 +23,19 @@ solutions/lectures/NN_name.ipynb, in this form:
     python -m autograder lectures --check    # exit 1 if the committed lectures/ are stale
     python -m autograder site [--out _site]  # execute every lecture, write a static HTML site
 
-The student copies come from nbgrader's own ClearSolutions and ClearOutput
-preprocessors, the ones `nbgrader generate_assignment` runs: each solution region
-becomes `# YOUR CODE HERE` + `raise NotImplementedError()` and every output is dropped.
+Exercises and answers are hidden the same way: the student copy has neither, and the site
+folds both, each under its exercise or question, so that a reader tries first. The student
+copies come from nbgrader's own ClearSolutions and ClearOutput preprocessors, the ones
+`nbgrader generate_assignment` runs: each solution region becomes `# YOUR CODE HERE` +
+`raise NotImplementedError()` and every output is dropped; answer cells are left out.
 A region at the top level of a cell keeps only the comment: raising there would stop
 Run All at the first exercise. Its answer is then undefined, and the self-check reports
 "not answered yet" for that as for a stub's NotImplementedError, and reading goes on.
 
 The site shows the solution notebooks, executed, so every figure and every check is
-there; each exercise's solution is folded inside a <details> element ("Solution"), so a
-reader tries first. Widgets need a kernel, so the site drops them and keeps the static
+there; each exercise's solution is folded inside a <details> element ("Solution"), and
+each answer, with its checks' code and printed output, inside another ("Answer"). Widgets
+need a kernel, so the site drops them and keeps the static
 figure `lecturekit.play` draws. Each page is titled with its lecture and links to the
 index and to the previous and next lecture. Math is typeset in the browser by MathJax
 2, copied into the site (mathjax/, from the jupyter-server-mathjax package) so that the
@@ -36,11 +46,14 @@ The pages aim at WCAG 2.1 AA (tests/test_accessibility.py checks them with axe-c
 Chromium): code is highlighted with an accessible Pygments style, the prompts are dark
 enough to read, every figure's <img> carries the description lecturekit.show stored as the
 output's `alt` metadata (nbconvert's lab template reads none), and MathJax keeps its
-assistive MathML but does not make every formula a Tab stop.
+assistive MathML but does not make every formula a Tab stop. nbconvert makes every cell
+and output a Tab stop, so that a wide one can be scrolled with the keyboard; the pages
+keep that only for the boxes that do scroll (SCROLL_STOPS).
 """
 import filecmp
 import html
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -79,10 +92,73 @@ def is_self_check(cell):
     return "self-check" in cell.metadata.get("tags", [])
 
 
+def is_answer(cell):
+    """An answer to a question to think about, or a code cell checking that answer's numbers."""
+    return "answer" in cell.metadata.get("tags", [])
+
+
+def is_exercise(cell):
+    return cell.cell_type == "code" and is_solution(cell)
+
+
+QUESTIONS = "## Questions to think about"
+SUMMARY = "## Summary"
+TAG = re.compile(r"\\tag\{(\d+\.\d+)\}")
+
+
+def form_problems(nb, number):
+    """What in lecture `number` (its NN) breaks the form the module's docstring states; [] if nothing."""
+    cells, problems = nb.cells, []
+    markdown = lambda i: cells[i].source if 0 <= i < len(cells) and cells[i].cell_type == "markdown" else ""
+    exercises = [i for i, cell in enumerate(cells) if is_exercise(cell)]
+    for k, i in enumerate(exercises, 1):
+        name = f"Try {number}.{k}"
+        headings = re.findall(r"^#+ .*$", markdown(i - 1), re.M)
+        if not headings or not headings[-1].startswith(f"### {name} ("):
+            problems.append(f"exercise {k} (cell {i}): the Markdown cell before it should end with '### {name} (...)'")
+        elif "**Goal.**" not in markdown(i - 1).split(headings[-1])[-1]:
+            problems.append(f"{name} (cell {i - 1}): no **Goal.** under its heading")
+        check = cells[i + 1] if i + 1 < len(cells) else None
+        if check is None or not is_self_check(check):
+            problems.append(f"{name} (cell {i}): not followed by a cell tagged self-check")
+        elif f'self_check("{name}")' not in check.source or f"✓ {name}:" not in check.source:
+            problems.append(f"{name} (cell {i + 1}): its self-check should run inside self_check({name!r}) "
+                            f"and print '✓ {name}: ...'")
+    summary = [cell.source for cell in cells if cell.cell_type == "markdown" and SUMMARY in cell.source]
+    numbered = {tag for cell in cells if cell.cell_type == "markdown" for tag in TAG.findall(cell.source)}
+    if len(summary) != 1:
+        problems.append(f"{len(summary)} cells hold {SUMMARY!r}, expected 1")
+    else:
+        missing = sorted(tag for tag in numbered if f"({tag})" not in summary[0].split(SUMMARY)[1])
+        if missing:
+            problems.append(f"the summary does not cite ({'), ('.join(missing)}), which the notebook numbers")
+    starts = [i for i, cell in enumerate(cells) if cell.cell_type == "markdown" and QUESTIONS in cell.source]
+    start = starts[0] if len(starts) == 1 else len(cells)
+    if len(starts) != 1:
+        problems.append(f"{len(starts)} cells hold {QUESTIONS!r}, expected 1")
+    if any(is_answer(cell) for cell in cells[:start]):
+        problems.append(f"an answer cell before {QUESTIONS!r}")
+    questions = [i for i in range(start + 1, len(cells)) if not is_answer(cells[i])]
+    if len(starts) == 1 and not questions:
+        problems.append("no questions to think about")
+    for k, i in enumerate(questions, 1):
+        if not markdown(i).startswith(f"**Question {k}.** "):
+            problems.append(f"cell {i}: expected question {k}, a Markdown cell starting '**Question {k}.** '")
+        elif not (i + 1 < len(cells) and is_answer(cells[i + 1]) and cells[i + 1].cell_type == "markdown"):
+            problems.append(f"question {k} (cell {i}) is not followed by its answer, a Markdown cell tagged answer")
+    return problems
+
+
+def number(path):
+    """A lecture's NN, from its file name."""
+    return int(Path(path).name[:2])
+
+
 def student_version(nb):
-    """The student copy of one lecture: solution regions stubbed, outputs dropped."""
+    """The student copy of one lecture: solution regions stubbed, answers left out, outputs dropped."""
     from nbgrader.preprocessors import ClearOutput, ClearSolutions
     nb = nbformat.from_dict(nb)                       # a copy: the caller's stays whole
+    nb.cells = [cell for cell in nb.cells if not is_answer(cell)]
     for preprocessor in (ClearSolutions(), ClearOutput()):
         nb, _ = preprocessor.preprocess(nb, {})
     for cell in nb.cells:
@@ -98,7 +174,12 @@ def generate(src=SOURCES, dst=LECTURES):
         shutil.rmtree(dst)
     dst.mkdir(parents=True)
     for path in sources(src):
-        nbformat.write(student_version(nbformat.read(path, as_version=4)), dst / path.name)
+        nb = nbformat.read(path, as_version=4)
+        problems = form_problems(nb, number(path))
+        if problems:
+            raise ValueError(f"{path.name} breaks the lectures' form (autograder/course/lectures.py):\n  "
+                             + "\n  ".join(problems))
+        nbformat.write(student_version(nb), dst / path.name)
     shutil.copy2(src / KIT, dst / KIT)
 
 
@@ -152,18 +233,47 @@ def describe(nb):
 
 
 def for_reader(nb):
-    """The executed notebook as the site shows it: solutions folded, widgets dropped, titled."""
+    """The executed notebook as the site shows it: solutions and answers folded, widgets dropped, titled."""
     nb = nbformat.from_dict(nb)
     nb.metadata["title"] = describe(nb)[0]          # the page's <title>; nbconvert's default is the file name
-    for i, cell in enumerate(nb.cells):
+    cells, answer = [], []
+    for cell in nb.cells + [None]:
+        if cell is not None and is_answer(cell):
+            answer.append(cell)                      # an answer and its checks fold together
+            continue
+        if answer:
+            cells.append(nbformat.v4.new_markdown_cell(fold("Answer (think first)", answer_text(answer))))
+            answer = []
+        if cell is None:
+            break
         if cell.cell_type == "code":
             cell.outputs = [out for out in cell.outputs if WIDGET_VIEW not in out.get("data", {})]
-        if is_solution(cell):
+        if is_exercise(cell):
             code = "\n".join(line for line in cell.source.splitlines() if line.strip() not in (BEGIN, END))
-            nb.cells[i] = nbformat.v4.new_markdown_cell(
-                f"<details><summary>Solution (try it first)</summary>\n\n```python\n{code}\n```\n\n</details>")
+            cell = nbformat.v4.new_markdown_cell(fold("Solution (try it first)", f"```python\n{code}\n```"))
+        cells.append(cell)
+    nb.cells = cells
     nb.metadata.pop("widgets", None)
     return nb
+
+
+def fold(summary, markdown):
+    """Markdown that shows `summary` and unfolds into `markdown` (the blank lines let it be parsed as Markdown)."""
+    return f"<details><summary>{summary}</summary>\n\n{markdown}\n\n</details>"
+
+
+def answer_text(cells):
+    """An answer's Markdown, then each of its checks' code and what it printed, as Markdown."""
+    parts = []
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+            continue
+        parts.append(f"```python\n{cell.source}\n```")
+        printed = "".join(out.get("text", "") for out in cell.get("outputs", []) if out.output_type == "stream")
+        if printed.strip():
+            parts.append(f"```text\n{printed.rstrip()}\n```")
+    return "\n\n".join(parts)
 
 
 def render_site(executed, out, mathjax_url=None):
@@ -187,6 +297,7 @@ def render_site(executed, out, mathjax_url=None):
         body = body.replace(f'<script src="{exporter.require_js_url}"></script>', "", 1)
         body = body.replace(f'<script src="{mathjax_url}">', fonts + MATHJAX_A11Y + f'<script src="{mathjax_url}">', 1)
         body = body.replace("</head>", READABLE_PROMPTS + "</head>", 1)
+        body = NBCONVERT_TAB_STOP.sub(r"\1", body).replace("</body>", SCROLL_STOPS + "</body>", 1)
         (out / pages[i]).write_text(body.replace(*MATHJAX_LINEBREAKS), encoding="utf-8")
         summary = describe(executed[name])[1]
         items.append(f'<li><a href="{pages[i]}">{html.escape(titles[i])}</a>: {html.escape(summary)}</li>')
@@ -255,6 +366,25 @@ MATHJAX_A11Y = ('<script type="text/x-mathjax-config">MathJax.Hub.Config({menuSe
 READABLE_PROMPTS = ('<style type="text/css">:root { --jp-cell-prompt-not-active-font-color: #595959; '
                     '--jp-cell-prompt-not-active-opacity: 1; --jp-cell-prompt-opacity: 1; '
                     '--jp-cell-inprompt-font-color: #595959; --jp-cell-outprompt-font-color: #595959 }</style>\n')
+
+# nbconvert's HTMLExporter gives every cell's input and every output tabindex="0" (for WCAG
+# 2.1.1: a box that scrolls must be reachable by keyboard), which makes a page of 60 cells
+# 120 Tab stops. The pages drop these, and SCROLL_STOPS gives tabindex="0" to the boxes
+# that scroll at the window's width, once loaded, once MathJax has typeset, on resizing.
+NBCONVERT_TAB_STOP = re.compile(r'(<div class="(?:[^"]* )?(?:jp-Cell-inputWrapper|jp-OutputArea-output)(?: [^"]*)?"[^>]*?) tabindex="0"')
+SCROLL_STOPS = """<script>
+function scrollStops() {
+  for (const box of document.querySelectorAll(".jp-Notebook div, .jp-Notebook pre")) {
+    const overflow = getComputedStyle(box).overflowX;
+    const scrolls = (overflow === "auto" || overflow === "scroll") && box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && !box.hasAttribute("tabindex")) { box.setAttribute("tabindex", "0"); box.dataset.scrollStop = ""; }
+    else if (!scrolls && "scrollStop" in box.dataset) { box.removeAttribute("tabindex"); delete box.dataset.scrollStop; }
+  }
+}
+window.addEventListener("load", () => { scrollStops(); if (window.MathJax && MathJax.Hub) MathJax.Hub.Queue(scrollStops); });
+window.addEventListener("resize", scrollStops);
+</script>
+"""
 
 # nbconvert's MathJax setup breaks lines automatically, which wraps the math in table cells
 # into one-symbol lines; displays here are short enough not to need it.

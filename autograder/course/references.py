@@ -12,6 +12,8 @@ outputs, which only the grading process reads). The homework's data, parts/digit
 written and checked here too: it is scikit-learn's digits, stored as they are.
 """
 
+import functools
+
 import numpy as np
 
 from ..grading import hidden
@@ -21,19 +23,21 @@ from .generated import check_or_write
 from .paths import reference
 
 
-def _reference_namespace():
-    """The reference's answers to the notebook parts, run from the instructor's notebooks."""
+@functools.cache
+def _reference_namespace(notebook):
+    """The reference's answers to a notebook's parts, run from the instructor's notebook (not
+    its training: the training part's expected values are the digits' labels, `truth`)."""
     from .notebook_answers import namespace
-    return namespace()
+    return namespace(notebook, train=False)
 
 
 def build(seed, hidden_cases):
     """{npz key: array} for every part and case, expected values computed by the reference."""
-    mt, ns = reference(), _reference_namespace()
+    mt = reference()
     arrays = {"seed": np.int64(seed)}
-    for k, part in enumerate(PARTS):
+    for k, part in enumerate(PARTS):      # k: the part's cases stay put when parts are appended
         rng = np.random.default_rng([seed, k])
-        target = mt if part.notebook == NB_MYTORCH else ns
+        target = mt if part.notebook == NB_MYTORCH else _reference_namespace(part.notebook)
         for c, inputs in enumerate(SPECS[part.id].make(rng, hidden_cases)):
             if SPECS[part.id].truth:          # the expected values are not the reference's outputs
                 outputs, state = SPECS[part.id].truth(inputs), {}

@@ -5,6 +5,8 @@ A handin is a zip file or a folder. Only the notebooks (by name) and the `.py` f
 `mytorch/` folder are taken; a link, a device or other special file, a path that escapes,
 a file over `MAX_FILE_BYTES`, more than `MAX_FILES` entries or more than `MAX_TOTAL_BYTES`
 in all refuses the handin, naming the entry. Folders are read without following links.
+From a folder that nbgrader collected, the two files its exchange adds are kept too
+(`EXCHANGE_FILES`).
 """
 import os
 import shutil
@@ -19,6 +21,12 @@ from ..parts import ASSIGNMENT, NOTEBOOKS
 from ..parts.cells import grade_id, is_grade, is_locked
 from ..student.handin import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, HandinError
 from .files import read_bounded, read_regular
+
+# What nbgrader's exchange adds to a submission it collects: when it was submitted (nbgrader's
+# late penalty reads it) and the secret that names the student's feedback in the exchange
+# (release_feedback and fetch_feedback find it by it). Kept from collected folders only: a
+# zip is the student's own, and its word on the time is not taken.
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
 def student_ids(handins):
@@ -43,6 +51,24 @@ def _target(name):
         if all(p.isidentifier() or p.endswith(".py") and p[:-3].isidentifier() for p in rest):
             return "/".join(("mytorch", *rest))
     return None
+
+
+def _exchange_target(name):
+    """Where an exchange file of a collected folder (submitted/<s>/hw1/...) goes, or None."""
+    parts = PurePosixPath(name).parts
+    return parts[-1] if parts and parts[-1] in EXCHANGE_FILES and parts[:-1] in ((), (ASSIGNMENT,)) else None
+
+
+def _valid_exchange_file(target, data):
+    """nbgrader stops grading a student whose timestamp.txt it cannot parse: leave such a file out."""
+    if target != "timestamp.txt":
+        return True
+    from nbgrader.utils import parse_utc
+    try:
+        parse_utc(data.decode().strip())
+        return True
+    except (ValueError, OverflowError, UnicodeDecodeError):
+        return False
 
 
 def _folder_entries(source):
@@ -101,7 +127,7 @@ def unpack(source, dest):
         raise HandinError(f"{source.name} holds {len(entries)} files; a handin holds at most {MAX_FILES}")
     chosen = {}
     for name, size, read in entries:
-        target = _target(name)
+        target = _target(name) or (_exchange_target(name) if source.is_dir() else None)
         if target is None or target in chosen:
             continue                      # not part of a handin, or a second copy
         if size > MAX_FILE_BYTES:
@@ -114,6 +140,10 @@ def unpack(source, dest):
         total += len(data)
         if total > MAX_TOTAL_BYTES:
             raise HandinError(f"{source.name} unpacks to more than {MAX_TOTAL_BYTES // 2 ** 20} MB")
+        if target in EXCHANGE_FILES:
+            if _valid_exchange_file(target, data):
+                (dest / target).write_bytes(data)
+            continue
         (dest / target).parent.mkdir(parents=True, exist_ok=True)
         (dest / target).write_bytes(data)
         found.append(target if target.startswith("mytorch/") else f"assignments/{ASSIGNMENT}/{target}")

@@ -35,7 +35,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-
 from ..course.nbgrader_cli import die_with_parent
 
 PACKAGE = Path(__file__).resolve().parents[1]     # autograder/
@@ -199,9 +198,7 @@ def main(argv):
     scratch = Path(os.environ.get("AUTOGRADER_SCRATCH") or tempfile.mkdtemp(prefix="autograder-scratch-"))
     prepare_scratch(Path(cwd), scratch)
     mode = os.environ.get("AUTOGRADER_SANDBOX", "bwrap")
-    # -P: the kernel's folder is not searched for ipykernel_launcher, which a notebook could
-    # have written there for the next notebook's kernel to run instead of ipykernel
-    kernel = [sys.executable, "-P", "-m", "ipykernel_launcher", "-f", connection_file]
+    kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
     if mode == "none":
         die_with_parent(os.getppid())    # with nbgrader, as bwrap's --die-with-parent does below
         os.chdir(scratch)

@@ -25,11 +25,11 @@ class Part:
 NB_OPT, NB_MYTORCH, NB_TRAIN = "1_optimisation", "2_mytorch", "3_training"
 
 PARTS = [
-    Part("opt_critical", NB_OPT, 5, "critical points and the second-derivative test"),
-    Part("opt_hessian", NB_OPT, 5, "Hessian and classifying critical points of f(x, y)"),
-    Part("opt_gd", NB_OPT, 5, "gradient descent with its two stopping rules"),
+    Part("opt_critical", NB_OPT, 4, "critical points and the second-derivative test"),
+    Part("opt_hessian", NB_OPT, 4, "Hessian and classifying critical points of f(x, y)"),
+    Part("opt_gd", NB_OPT, 4, "gradient descent with its two stopping rules"),
     Part("linear_forward", NB_MYTORCH, 3, "Linear.forward"),
-    Part("linear_backward", NB_MYTORCH, 6, "Linear.backward (dLdA, dLdW, dLdb)"),
+    Part("linear_backward", NB_MYTORCH, 5, "Linear.backward (dLdA, dLdW, dLdb)"),
     Part("identity_forward", NB_MYTORCH, 1, "Identity.forward"),
     Part("identity_backward", NB_MYTORCH, 1, "Identity.backward"),
     Part("sigmoid_forward", NB_MYTORCH, 1, "Sigmoid.forward"),
@@ -51,9 +51,14 @@ PARTS = [
     Part("sequential_forward", NB_MYTORCH, 1, "Sequential.forward"),
     Part("sequential_backward", NB_MYTORCH, 3, "Sequential.backward"),
     Part("unitwise_forward", NB_MYTORCH, 3, "unitwise.forward (slides' forward pass)"),
-    Part("unitwise_backward", NB_MYTORCH, 6, "unitwise.derivative and unitwise.backward"),
+    Part("unitwise_backward", NB_MYTORCH, 5, "unitwise.derivative and unitwise.backward"),
     Part("network", NB_MYTORCH, 10, "an MLP of your layers, end to end: every output and gradient"),
     Part("training", NB_TRAIN, 10, "train(): an MLP trained on digits, 93% on unseen ones for all points"),
+    # Last in the list though they follow training in its notebook: a part's cases are drawn from
+    # its index (references.build), so appending leaves every other part's cases as they were.
+    Part("concept_zero_one", NB_TRAIN, 2, "zero_one_staircase: where the 0/1 error steps, and its steps"),
+    Part("concept_smoothing", NB_TRAIN, 2, "smoothed_ce_optimum_gap: the logit gap at cross-entropy's minimum"),
+    Part("concept_assumptions", NB_TRAIN, 1, "broken_assumption: which of the three assumptions (slides 153-154) an operation breaks"),
 ]
 BY_ID = {p.id: p for p in PARTS}
 NOTEBOOKS = sorted({f"{p.notebook}.ipynb" for p in PARTS})

@@ -457,10 +457,18 @@ def _flat(nested):
                      for v in (row if isinstance(row, list) else [row])], dtype=float)
 
 
+def _by_layer(name, nested, layers):
+    """{"name[k]": array of nested[k]} for k = 1..layers: an output per layer, in the student's own
+    indexing (dw[k] is (D_{k-1}, D_k), as w[k][i][j]), so that a wrong entry is reported as
+    dw[k] at (i, j), and a layer stored transposed shows as its own shape."""
+    return {f"{name}[{k}]": np.array(nested[k], dtype=float) for k in range(1, layers + 1)}
+
+
 def _run_unitwise_forward(mt, x, state):
     w, b, f = _network(x)
     z, y = mt.unitwise.forward(w, b, f, x["x"].tolist())
-    return {"z": _flat(z), "y": _flat(y)}, {"z": _flat(z), "y": np.concatenate([x["x"], _flat(y)])}
+    layers = len(w) - 1
+    return {**_by_layer("z", z, layers), **_by_layer("y", y, layers)}, {}
 
 
 def _split(flat, sizes):
@@ -480,11 +488,12 @@ class _Net:
 
     def forward(self):
         self.z, self.y = self.mt.unitwise.forward(self.w, self.b, self.f, self.x["x"].tolist())
-        return {"z": _flat(self.z), "y": _flat(self.y)}
+        return {**_by_layer("z", self.z, len(self.sizes)), **_by_layer("y", self.y, len(self.sizes))}
 
     def backward(self):
         dw, db, dy0 = self.mt.unitwise.backward(self.w, self.f, self.z, self.y, self.x["dDiv_dY"].tolist())
-        return {"dw": _flat(dw), "db": _flat(db), "dy0": np.array(dy0, dtype=float)}
+        return {**_by_layer("dw", dw, len(self.sizes)), **_by_layer("db", db, len(self.sizes)),
+                "dy0": np.array(dy0, dtype=float)}
 
     def state(self):          # y with the input first, as stored with the references
         return {"z": _flat(self.z), "y": np.concatenate([self.x["x"], _flat(self.y)])}
@@ -500,7 +509,23 @@ def _run_unitwise_backward(mt, x, state):
                           _Net.state, _Net.set_state)
 
 
+def _unitwise_mistakes(x, state):
+    """dw[k] transposed: each layer's expected dw[k] with its two indices swapped (eq. 8.3)."""
+    hint = ("dw[k] is the transpose of the expected one: dw[k][i][j] = dDiv/dw_ij = y_i^(k-1) dDiv/dz_j "
+            "(eq. 8.3) is indexed like w[k][i][j], i over layer k-1's units (rows), j over layer k's")
+    return {f"dw[{k}]": [(hint, np.transpose)] for k in range(1, sum(key.startswith("W") for key in x) + 1)}
+
+
 # ---- notebook 1: optimisation (eqs. 2.1-2.6, lectures/01_risk_and_minimisation.ipynb) -------
+def _answer(ns, name):
+    """The notebook's function `name`; if its cell never defined it (not run, or it still raises
+    the stub's NotImplementedError before the def), a NameError that says so, not a KeyError."""
+    if name not in ns:
+        raise NameError(f"{name}() is not defined: answer the cell that defines it and run it "
+                        f"(a cell that still raises NotImplementedError stops before its def)")
+    return ns[name]
+
+
 def _make_critical(rng, hidden):
     """Polynomials whose f' has chosen distinct real roots (and, in one, a complex pair that must
     not count); then a probe: classify_critical_point at given points, one of them a critical
@@ -521,10 +546,10 @@ def _make_critical(rng, hidden):
 
 def _run_critical(ns, x, state):
     if "x" in x:             # the probe: classification at given points only
-        return {"kinds": np.array([ns["classify_critical_point"](x["coeffs"].copy(), float(p))
+        return {"kinds": np.array([_answer(ns, "classify_critical_point")(x["coeffs"].copy(), float(p))
                                    for p in x["x"]], dtype=str)}, {}
-    points = np.asarray(ns["critical_points"](x["coeffs"].copy()), dtype=float)
-    kinds = np.array([ns["classify_critical_point"](x["coeffs"].copy(), p) for p in points], dtype=str)
+    points = np.asarray(_answer(ns, "critical_points")(x["coeffs"].copy()), dtype=float)
+    kinds = np.array([_answer(ns, "classify_critical_point")(x["coeffs"].copy(), p) for p in points], dtype=str)
     return {"points": points, "kinds": kinds}, {}
 
 
@@ -551,8 +576,8 @@ def _make_hessian(rng, hidden):
 
 
 def _run_hessian(ns, x, state):
-    H = np.asarray(ns["hessian"](_quadratic_cubic(x["Q"], x["g"]), x["p"].copy()), dtype=float)
-    kind = np.array(ns["classify_hessian"](x["M"].copy()), dtype=str)
+    H = np.asarray(_answer(ns, "hessian")(_quadratic_cubic(x["Q"], x["g"]), x["p"].copy()), dtype=float)
+    kind = np.array(_answer(ns, "classify_hessian")(x["M"].copy()), dtype=str)
     return {"H": H, "kind": kind}, {}
 
 
@@ -571,9 +596,106 @@ def _run_gd(ns, x, state):
     Q, c = x["Q"], x["c"]
     f = lambda p: 0.5 * p @ Q @ p - c @ p
     grad = lambda p: Q @ p - c
-    out = ns["gradient_descent"](f, grad, x["x0"].copy(), float(x["eta"]), 1e-10, 1e-6, int(x["max_iter"]))
+    out = _answer(ns, "gradient_descent")(f, grad, x["x0"].copy(), float(x["eta"]), 1e-10, 1e-6, int(x["max_iter"]))
     xk, k, reason = out
     return {"x": np.asarray(xk, dtype=float), "iterations": np.int64(k), "reason": np.array(reason, dtype=str)}, {}
+
+
+# ---- notebook 3: three conceptual questions, answered in code ------------------------------
+# Each is judged on hidden inputs, so it is answered by computing, not by remembering a number.
+# The reference's outputs double as the "state" the hints compare against (`_state_is_output`):
+# a hint names a mistake by how far the answer is from the expected one, without its formula.
+def _state_is_output(run):
+    def wrapped(ns, x, state):
+        out, _ = run(ns, x, state)
+        return out, dict(out)
+    return wrapped
+
+
+def _make_zero_one(rng, hidden):
+    """Linear classifiers (predict 1 where x.w > 0) moved along a line w + t v, t in (a, b).
+    Hidden: a row with x.v = 0 exactly (its answer never changes), one example alone (one step),
+    and an interval inside the widest gap between two steps (no step at all)."""
+    shapes = [(12, 3), (40, 5), (1, 2), (6, 3)] if hidden else [(8, 2)]
+    cases = []
+    for k, (n, dim) in enumerate(shapes):
+        case = {"X": rng.standard_normal((n, dim)), "y": rng.integers(0, 2, n),
+                "w": rng.standard_normal(dim), "v": rng.standard_normal(dim),
+                "a": np.float64(-3.0), "b": np.float64(3.0)}
+        if hidden:
+            case["a"], case["b"] = rng.uniform(-4, -1), rng.uniform(1, 4)
+        if hidden and k == 0:
+            case["v"][-1], case["X"][0] = 0.0, np.eye(dim)[-1] * 1.5
+        with np.errstate(divide="ignore"):       # the row with x.v = 0: its step is at infinity
+            t = np.sort(-(case["X"] @ case["w"]) / (case["X"] @ case["v"]))
+        if hidden and k == 2:
+            case["a"], case["b"] = t[0] - rng.uniform(0.5, 2), t[0] + rng.uniform(0.5, 2)
+        if hidden and k == 3:
+            i = np.argmax(np.diff(t))
+            case["a"], case["b"] = t[i] + 0.25 * (t[i + 1] - t[i]), t[i] + 0.75 * (t[i + 1] - t[i])
+        cases.append(case)
+    return cases
+
+
+@_state_is_output
+def _run_zero_one(ns, x, state):
+    t, E = ns["zero_one_staircase"](x["X"].copy(), x["y"].copy(), x["w"].copy(), x["v"].copy(),
+                                    float(x["a"]), float(x["b"]))
+    return {"t": np.asarray(t, dtype=float), "E": np.asarray(E, dtype=float)}, {}
+
+
+def _zero_one_mistakes(x, state):
+    n, E = len(x["y"]), state.get("E")
+    if E is None:
+        return {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (x["X"] @ x["w"]) / (x["X"] @ x["v"])
+    return {"t": [("the sign: a prediction flips where x.(w + t v) = 0, at t = -x.w / x.v",
+                   np.sort(t[(x["a"] < t) & (t < x["b"])]))],
+            "E": [("E is the fraction of the N examples that are wrong: divide the count by N", n * E),
+                  ("your errors are 1 - the expected ones: count the examples whose prediction "
+                   "[x.(w + t v) > 0] differs from y", 1 - E)]}
+
+
+def _make_smoothing(rng, hidden):
+    """(C, alpha) pairs; alpha = 0 (no finite minimum: np.inf) and alpha = 1 (uniform target) among them."""
+    if not hidden:
+        return [{"C": np.array([10, 4, 3]), "alpha": np.array([0.1, 0.3, 0.0])}]
+    return [{"C": rng.integers(2, 1000, 6), "alpha": np.append(rng.uniform(0.01, 0.99, 4), [0.0, 1.0])},
+            {"C": np.array([2]), "alpha": rng.uniform(0.01, 0.5, 1)}]
+
+
+@_state_is_output
+def _run_smoothing(ns, x, state):
+    return {"gap": np.array([ns["smoothed_ce_optimum_gap"](int(C), float(alpha))
+                             for C, alpha in zip(x["C"], x["alpha"])], dtype=float)}, {}
+
+
+def _smoothing_mistakes(x, state):
+    C, alpha = x["C"].astype(float), x["alpha"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        as_epsilon = np.log((1 - (C - 1) * alpha) / alpha)
+        no_uniform_on_c = np.log((1 - alpha) / (alpha / C))
+    return {"gap": [("torch's label_smoothing alpha is not the slides' epsilon: the smoothed target puts "
+                     "alpha/C on every class (epsilon = alpha/C)", np.where(alpha > 0, as_epsilon, np.inf)),
+                    ("the true class keeps 1 - alpha of the one-hot target and gets its share alpha/C "
+                     "of the uniform part too", np.where(alpha > 0, no_uniform_on_c, np.inf))]}
+
+
+# The operations broken_assumption is asked about (their formulas: 3_training.ipynb). Each breaks
+# at most one of the three assumptions; which one is the student's to say.
+OPERATIONS = ("affine", "sigmoid", "tanh", "softplus", "softmax", "log_softmax", "centring",
+              "product", "gate", "bilinear", "relu", "leaky_relu", "abs", "hard_tanh", "step")
+
+
+def _make_assumptions(rng, hidden):
+    shown = ["sigmoid", "softmax", "product", "relu"]      # the lecture's own examples
+    return [{"operations": rng.permutation(np.array(OPERATIONS)) if hidden else np.array(shown)}]
+
+
+def _run_assumptions(ns, x, state):
+    return {"answers": np.array([int(ns["broken_assumption"](str(op))) for op in x["operations"]],
+                                dtype=np.int64)}, {}
 
 
 # ---- notebook 3: training, graded on learning ------------------------------------------------
@@ -618,7 +740,7 @@ def _run_training(ns, x, state):
     (and, on the public split only, the student's own predictions on its test digits)."""
     X, y = digits()
     rows = [(X[x[k]].copy(), y[x[k]].copy()) for k in ("train", "val")]
-    trained = ns["train"](*rows[0], *rows[1], np.random.default_rng(int(x["seed"])))
+    trained = _answer(ns, "train")(*rows[0], *rows[1], np.random.default_rng(int(x["seed"])))
     names, model = _layers(ns, trained)
     out = {"layers": np.array(names, dtype=str)}
     for k, (name, layer) in enumerate(zip(names, model.layers)):
@@ -676,7 +798,18 @@ SPECS = {
         "overwritten. The outputs tell the pass: Y1, dLdX1, pass1/ (one forward and backward), "
         "dLdX2, pass2/ (a second backward from the same forward), Y2, dLdX3, pass3/ (after a step)")),
     "unitwise_forward": Spec(_make_unitwise, _run_unitwise_forward),
-    "unitwise_backward": Spec(_make_unitwise, _run_unitwise_backward, stateful=True),
+    "unitwise_backward": Spec(_make_unitwise, _run_unitwise_backward, mistakes=_unitwise_mistakes,
+                              stateful=True),
+    "concept_zero_one": Spec(_make_zero_one, _run_zero_one, mistakes=_zero_one_mistakes, advice=(
+        "between two consecutive steps no prediction changes; evaluate the error once inside each "
+        "piece (at its middle, say), from a to the first step, between steps, and from the last to b")),
+    "concept_smoothing": Spec(_make_smoothing, _run_smoothing, mistakes=_smoothing_mistakes, advice=(
+        "at the minimum the gradient p - target (5.8) is zero, so softmax(z) equals the smoothed "
+        "target, and z_c - z_j = log(p_c / p_j); with alpha = 0 that never happens: return np.inf")),
+    "concept_assumptions": Spec(_make_assumptions, _run_assumptions, advice=(
+        "1: a unit's output reaches the other units of its own layer (a vector activation); 2: unit "
+        "outputs combine by something other than weighted addition (a product); 3: an activation "
+        "has a point without a derivative (a kink or a jump); 0: none of them")),
 }
 for _name, _cls, _large, _mistakes in [("identity", "Identity", False, None),
                                        ("sigmoid", "Sigmoid", True, _sigmoid_mistakes),

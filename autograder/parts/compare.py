@@ -62,8 +62,19 @@ def diagnose(got, expected, n=None, c=None):
     return ""
 
 
+def recognise(got, expected, mistakes, rtol=RTOL):
+    """The description of the first mistake whose wrong value `got` equals, or ''. A wrong value
+    is an array, or a function of the expected one (np.transpose: the result stored transposed)."""
+    for description, wrong in mistakes:
+        wrong = wrong(expected) if callable(wrong) else wrong
+        if wrong is not None and _close(got, np.asarray(wrong, dtype=np.float64), rtol):
+            return description
+    return ""
+
+
 def compare(name, got, expected, rtol=RTOL, n=None, c=None, mistakes=()):
-    """A Verdict for one output. `mistakes`: (description, wrong value) pairs to recognise."""
+    """A Verdict for one output. `mistakes`: (description, wrong value) pairs to recognise; a
+    mistake recognised exactly is named before any generic diagnosis (`diagnose`)."""
     if isinstance(got, (list, tuple)):
         try:
             got = np.asarray(got, dtype=expected.dtype if expected.dtype.kind in "fiu" else None)
@@ -78,24 +89,24 @@ def compare(name, got, expected, rtol=RTOL, n=None, c=None, mistakes=()):
         return Verdict(name, False, "a different answer", values=f"got {got.tolist()}, expected {expected.tolist()}")
     if got.shape != expected.shape:
         return Verdict(name, False, f"shape: expected {expected.shape}, got {got.shape}",
-                       diagnose(got, expected, n, c))
+                       recognise(got, expected, mistakes, rtol) or diagnose(got, expected, n, c))
     got = got.astype(np.float64)
     if _close(got, expected, rtol):
         return Verdict(name, True)
+    # a recognised mistake names the cause better than a scale or an overflow can
+    recognised = recognise(got, expected, mistakes, rtol)
     bad = ~np.isfinite(got) & np.isfinite(expected)
     if np.any(bad):             # never "largest abs. error 0": say what is not a number, and where
         i = tuple(int(k) for k in np.argwhere(bad)[0])
         return Verdict(name, False, f"got {got[i]!r} at index {i} ({int(bad.sum())} of {bad.size} entries "
-                       f"not finite) where the expected value is finite", diagnose(got, expected, n, c),
-                       f"expected {float(expected[i])!r}")
-    err = np.abs(got - expected)
-    rel = err / np.maximum(np.abs(expected), ATOL)
+                       f"not finite) where the expected value is finite",
+                       recognised or diagnose(got, expected, n, c), f"expected {float(expected[i])!r}")
+    with np.errstate(invalid="ignore"):      # an infinity where one is expected is no error
+        err = np.where(got == expected, 0.0, np.abs(got - expected))
+        rel = err / np.maximum(np.abs(expected), ATOL)
     i = np.unravel_index(np.argmax(np.nan_to_num(rel, nan=np.inf)), rel.shape) if rel.ndim else ()
     index = tuple(int(k) for k in i)
     detail = (f"largest abs. error {np.nanmax(err, initial=0):.3g}, largest rel. error "
               f"{np.nanmax(rel, initial=0):.3g} at index {index} (tolerance rel. {rtol:g})")
-    hint = diagnose(got, expected, n, c)
-    for description, wrong in mistakes:
-        if not hint and wrong is not None and _close(got, np.asarray(wrong, dtype=np.float64), rtol):
-            hint = description
+    hint = recognised or diagnose(got, expected, n, c)
     return Verdict(name, False, detail, hint, f"got {float(got[i])!r}, expected {float(expected[i])!r}")

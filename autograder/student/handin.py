@@ -4,13 +4,20 @@
 
 A handin holds the assignment's notebooks and every `.py` file under mytorch/ (the student's
 own helper modules included), nothing else, within the size bounds below. The grader unpacks
-it by the same rules (`grading/intake.py`), so what `check` saw is what is graded.
+it by the same rules (`grading/intake.py`), so what `check` saw is what is graded. It warns,
+naming them, about answer cells that still hold the release's stub, and packs them anyway.
 """
+import json
 import sys
 import zipfile
 from pathlib import Path
 
 from ..parts import ASSIGNMENT, NOTEBOOKS
+from ..parts.cells import is_solution
+
+# What nbgrader's generate_assignment leaves in an answer cell (ClearSolutions' default stubs):
+# a code cell's `raise NotImplementedError()`, a Markdown cell's "YOUR ANSWER HERE".
+STUBS = {"code": "raise NotImplementedError()", "markdown": "YOUR ANSWER HERE"}
 
 MAX_FILE_BYTES = 2 * 2 ** 20        # a notebook without outputs or a module is far smaller
 MAX_TOTAL_BYTES = 10 * 2 ** 20
@@ -28,6 +35,36 @@ def mytorch_files(root):
     py = [p.relative_to(root).as_posix() for p in files if p.suffix == ".py"]
     other = [p.relative_to(root).as_posix() for p in files if p.suffix != ".py"]
     return py, other
+
+
+def _lines(cell):
+    source = cell.get("source", "")
+    return ("".join(source) if isinstance(source, list) else str(source)).splitlines()
+
+
+def unanswered(root):
+    """Lines naming each answer cell of the notebooks under `root` that still holds its stub, by
+    notebook, cell number (counted from 1, top to bottom) and the heading of its section (what
+    a student sees in JupyterLab), and each notebook that cannot be read as one."""
+    said = []
+    for nb in NOTEBOOKS:
+        path = Path(root) / "assignments" / ASSIGNMENT / nb
+        try:
+            cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if isinstance(c, dict)]
+            section, found = "", []
+            for number, cell in enumerate(cells, start=1):
+                if cell.get("cell_type") == "markdown":
+                    section = next((line.lstrip("#").strip() for line in _lines(cell) if line.startswith("#")),
+                                   section)
+                stub = STUBS.get(cell.get("cell_type"))
+                if is_solution(cell) and any(line.strip() == stub for line in _lines(cell)):
+                    found.append(f"{nb}, cell {number}" + (f", in {section!r}" if section else "")
+                                 + f": still holds {stub!r}")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+            found = [f"{nb}: not a readable notebook ({type(e).__name__}); grading replaces it by "
+                     f"the released one, whose answers score zero"]
+        said += found
+    return said
 
 
 def pack(root, out):
@@ -60,8 +97,9 @@ def pack(root, out):
 
 
 def main(args):
+    root = Path.cwd() if args.root is None else Path(args.root)
     try:
-        left_out = pack(Path.cwd() if args.root is None else Path(args.root), args.out)
+        left_out = pack(root, args.out)
     except HandinError as e:
         print(e, file=sys.stderr)
         return 2
@@ -69,6 +107,10 @@ def main(args):
           f".py file under mytorch/.")
     if left_out:
         print("not packed (only .py files under mytorch/ are graded): " + ", ".join(left_out))
+    todo = unanswered(root)
+    if todo:      # a warning, not a refusal: a student may hand in what they have before the deadline
+        print("\nwarning: not answered yet (as they are, these score zero; answer them, save the "
+              "notebook, and run handin again):\n" + "\n".join(f"  {line}" for line in todo))
     return 0
 
 

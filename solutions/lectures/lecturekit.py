@@ -9,16 +9,21 @@ generator and the site rely on is described in autograder/lectures.py.
 
 Importing this module sets the figures' colours (PALETTE) and gives successive lines
 distinct line styles; every figure is shown with `show(fig, description)`, which keeps
-the description with the image for screen readers and prints it under it for everyone.
+the description with the image for screen readers and prints it under it for everyone,
+and records what `style_problems` finds in it (series told apart by colour alone, faint
+lines, small or faint text) and its `series`, whose colours the lecture tests simulate
+for colour-vision deficiency.
 """
 import io
 import os
+import zlib
 
 import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
 from IPython.display import Markdown, display
-from matplotlib.colors import to_rgb
+from matplotlib.colors import to_hex, to_rgb, to_rgba
+from matplotlib.text import Text
 
 # Okabe & Ito's colour-vision-safe colours that reach 3:1 against white (WCAG 1.4.11), then
 # black: blue, vermillion, bluish green, reddish purple. Their orange, sky blue and yellow
@@ -29,6 +34,11 @@ LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1))]
 plt.rcParams["axes.prop_cycle"] = cycler(color=PALETTE) + cycler(linestyle=LINESTYLES)
 plt.rcParams["image.cmap"] = "viridis"
 MIN_CONTRAST = 3.0          # WCAG 2.1 1.4.11, graphical objects
+MIN_TEXT_CONTRAST = 4.5     # WCAG 2.1 1.4.3, text; 3.0 for large text (18 pt, or 14 pt bold)
+LARGE_TEXT_PX = 24.0        # 18 pt in CSS px (WCAG's "large scale" text); bold: 14 pt = 18.67 px
+# WCAG sets no smallest size. 11 px is the smallest text JupyterLab itself shows (its
+# --jp-ui-font-size0, 0.83333em of 13 px = 10.8 px); at the figures' 100 dpi that is 8 pt.
+MIN_TEXT_PX = 10.8
 
 
 def show(fig, description):
@@ -37,59 +47,174 @@ def show(fig, description):
     The description goes twice into the notebook: as the PNG output's `alt` metadata,
     which nbconvert (the lecture site) writes into the <img>, and as a visible caption
     below it, since JupyterLab shows no alt text. The metadata also records
-    style_problems(fig), which the lecture tests require to be empty.
+    style_problems(fig), which the lecture tests require to be empty, and series(fig).
     """
     if not description or not description.strip():
         raise ValueError("a figure needs a description of what its data show")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight", dpi=fig.dpi)
-    problems = style_problems(fig)
+    problems, drawn = style_problems(fig), series(fig)
     plt.close(fig)
     display({"image/png": buffer.getvalue(), "text/plain": f"<Figure: {description}>"}, raw=True,
-            metadata={"image/png": {"alt": description}, "lecturekit": {"style_problems": problems}})
+            metadata={"image/png": {"alt": description},
+                      "lecturekit": {"style_problems": problems, "series": drawn}})
     display(Markdown(f"*Figure: {description}*"))
 
 
 def contrast(colour, background):
     """WCAG contrast ratio of two matplotlib colours (1 to 21)."""
+    return float(contrasts(np.array([to_rgb(colour)]), np.array([to_rgb(background)]))[0])
+
+
+def readable(colour, background="white", ratio=MIN_TEXT_CONTRAST):
+    """`colour` darkened (mixed with black) just enough for text on `background` to reach `ratio`,
+    so that a label can keep the hue of what it labels; on a dark background, black or white."""
+    rgb = np.array(to_rgb(colour))
+    for k in np.linspace(1, 0, 51):
+        if contrast(k * rgb, background) >= ratio:
+            return to_hex(k * rgb)
+    return max(["black", "white"], key=lambda c: contrast(c, background))
+
+
+def contrasts(rgb, background):
+    """WCAG contrast ratios (L1 + 0.05) / (L2 + 0.05), row by row, of two (N, 3) sRGB arrays in [0, 1]."""
     def luminance(c):
-        linear = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in to_rgb(c)]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    high, low = sorted([luminance(colour), luminance(background)], reverse=True)
-    return (high + 0.05) / (low + 0.05)
+        linear = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return linear @ np.array([0.2126, 0.7152, 0.0722])
+    a, b = luminance(np.asarray(rgb, float)), luminance(np.asarray(background, float))
+    return (np.maximum(a, b) + 0.05) / (np.minimum(a, b) + 0.05)
 
 
-def style_problems(fig):
-    """What in `fig` tells data apart by colour alone, or draws data too faint to see.
+def blend(colour, background, alpha=None):
+    """The RGB a colour with `alpha` (else its own alpha) shows over an opaque background."""
+    rgba = to_rgba(colour)
+    alpha = rgba[3] if alpha is None else alpha
+    return tuple(round(a * alpha + b * (1 - alpha), 3) for a, b in zip(rgba[:3], to_rgb(background)))
 
-    A data line is a Line2D in data coordinates (axhline/axvline guides are not). Lines
-    of one colour are one series; two series must differ in line style or marker, and
-    each line must reach MIN_CONTRAST against its axes' background (alpha blended in).
+
+def series(fig):
+    """Per axes, the data series of `fig` and the cue besides colour that each carries.
+
+    [[{"kind", "colour", "cue"}, ...] per axes]: a Line2D in data coordinates (axhline and
+    axvline guides are not data) is cued by its line style and marker; a scatter of one
+    face colour by its marker; a bar by its hatch. A scatter coloured by a colour map
+    encodes a value, not a series, and is left out. Colours are blended over the axes'
+    background, as "#rrggbb"; one colour with one cue is one series.
     """
-    problems = []
-    for n, ax in enumerate(fig.axes):
-        background = to_rgb(ax.get_facecolor())
-        series = {}
+    result = []
+    for ax in fig.axes:
+        background = ax.get_facecolor()
+        found = {}
         for line in ax.get_lines():
             if not line.get_visible() or line.get_transform() != ax.transData:
                 continue
-            alpha = 1.0 if line.get_alpha() is None else line.get_alpha()
-            colour = tuple(round(a * alpha + b * (1 - alpha), 3) for a, b in zip(to_rgb(line.get_color()), background))
-            ratio = contrast(colour, background)
-            if ratio < MIN_CONTRAST:
-                problems.append(f"axes {n}: line {line.get_label()!r} has contrast {ratio:.2f}:1 on its background")
             drawn = None
             if line.get_linestyle() not in ("None", "", " ") and line.get_linewidth() > 0:
                 # get_linestyle() calls every custom dash "--"; the pattern tells them apart
                 drawn = (line.get_linestyle(), str(getattr(line, "_unscaled_dash_pattern", "")))
             marker = line.get_marker() if line.get_marker() not in ("None", "", " ", None) else None
-            series.setdefault(colour, set()).add((str(drawn), str(marker)))
-        colours = list(series)
+            colour = blend(line.get_color(), background, line.get_alpha() if line.get_alpha() is not None else 1.0)
+            found[("line", colour, f"line {drawn}, marker {marker}")] = None
+        for collection in ax.collections:
+            faces = collection.get_facecolors()
+            if type(collection).__name__ != "PathCollection" or not collection.get_visible() or len(faces) == 0 \
+                    or collection.get_array() is not None or len({tuple(f) for f in faces}) > 1:
+                continue
+            paths = collection.get_paths()
+            marker = str(np.round(paths[0].vertices, 2).tolist()) if paths else ""
+            found[("scatter", blend(faces[0], background), f"marker {zlib.crc32(marker.encode()):08x}")] = None
+        for container in ax.containers:
+            if type(container).__name__ != "BarContainer":
+                continue
+            for bar in container:
+                if bar.get_visible():
+                    found[("bar", blend(bar.get_facecolor(), background), f"hatch {bar.get_hatch() or None}")] = None
+        result.append([{"kind": kind, "colour": to_hex(colour), "cue": cue} for kind, colour, cue in found])
+    return result
+
+
+def style_problems(fig):
+    """What in `fig` tells data apart by colour alone, or draws data or text too faint to see.
+
+    Lines of one colour are one series; two line series must differ in line style or
+    marker, and each line must reach MIN_CONTRAST against its axes' background. Every
+    piece of text drawn must be at least MIN_TEXT_PX high at the figure's dpi and reach
+    MIN_TEXT_CONTRAST (3:1 for large text) against what lies behind it (text_problems).
+    """
+    problems = []
+    for n, (ax, drawn) in enumerate(zip(fig.axes, series(fig))):
+        background = to_rgb(ax.get_facecolor())
+        lines = {}
+        for s in drawn:
+            if s["kind"] != "line":
+                continue
+            ratio = contrast(s["colour"], background)
+            if ratio < MIN_CONTRAST:
+                problems.append(f"axes {n}: line {s['colour']} has contrast {ratio:.2f}:1 on its background")
+            lines.setdefault(s["colour"], set()).add(s["cue"])
+        colours = list(lines)
         for i, a in enumerate(colours):
             for b in colours[i + 1:]:
-                same = series[a] & series[b]
+                same = lines[a] & lines[b]
                 if same:
                     problems.append(f"axes {n}: colours {a} and {b} share the style {sorted(same)[0]}")
+    return problems + text_problems(fig)
+
+
+def text_problems(fig):
+    """Text in `fig` smaller than MIN_TEXT_PX at its dpi, or under its contrast minimum.
+
+    Size: font size in pt × dpi / 72 pixels, as the PNG shows it at its own size. Contrast:
+    the text's colour against the pixels behind it, read from the figure drawn without its
+    text (the median over the text's box, so that a line crossing a label does not decide),
+    or against the face colour of the box the text sits in.
+    """
+    drawn = []
+    original = Text.draw
+
+    def record(self, renderer):           # only text that is actually drawn (in view, axes on)
+        if self.get_visible() and self.get_text().strip():
+            drawn.append(self)
+        return original(self, renderer)
+    Text.draw = record
+    try:
+        fig.canvas.draw()
+    finally:
+        Text.draw = original
+    renderer = fig.canvas.get_renderer()
+    boxes = [text.get_window_extent(renderer) for text in drawn]
+    hidden = [text for text in drawn if text.get_visible()]
+    for text in hidden:
+        text.set_visible(False)
+    fig.canvas.draw()
+    behind = np.asarray(fig.canvas.buffer_rgba())[..., :3] / 255
+    for text in hidden:
+        text.set_visible(True)
+    problems = []
+    for text, box in zip(drawn, boxes):
+        name = repr(text.get_text()[:30])
+        px = text.get_fontsize() * fig.dpi / 72
+        if px < MIN_TEXT_PX:
+            problems.append(f"text {name} is {px:.1f} px high (at least {MIN_TEXT_PX})")
+        patch = text.get_bbox_patch()
+        if patch is not None and patch.get_visible() and patch.get_facecolor()[3] > 0:
+            backgrounds = np.array([blend(patch.get_facecolor(), "white")])
+        else:
+            height = behind.shape[0]
+            rows = slice(max(int(height - box.y1), 0), max(int(np.ceil(height - box.y0)), 0))
+            cols = slice(max(int(box.x0), 0), max(int(np.ceil(box.x1)), 0))
+            backgrounds = behind[rows, cols].reshape(-1, 3)
+        if not len(backgrounds):
+            continue
+        rgba = to_rgba(text.get_color())
+        alpha = rgba[3] if text.get_alpha() is None else text.get_alpha()
+        ratio = float(np.median(contrasts(alpha * np.array(rgba[:3]) + (1 - alpha) * backgrounds, backgrounds)))
+        bold = text.get_fontweight() in ("bold", "heavy", "black", "extra bold") or (
+            isinstance(text.get_fontweight(), int) and text.get_fontweight() >= 700)
+        large = px >= (LARGE_TEXT_PX * 14 / 18 if bold else LARGE_TEXT_PX)
+        needed = MIN_CONTRAST if large else MIN_TEXT_CONTRAST
+        if ratio < needed:
+            problems.append(f"text {name} has contrast {ratio:.2f}:1 on what lies behind it (at least {needed})")
     return problems
 
 
@@ -97,7 +222,8 @@ def play(draw, **controls):
     """Draw `draw(**defaults)` with live widgets, or once as a static figure without a reader.
 
     `controls` are ipywidgets (e.g. FloatSlider), each with a `description` (its name for
-    screen readers); `draw` makes a figure, does not show it, and returns its description,
+    screen readers) and, if it is a float slider, positions exact in binary that its
+    readout shows exactly (inexact_positions); `draw` makes a figure, does not show it, and returns its description,
     so that every redraw describes what it drew. In a kernel with a reader, the figure
     sits under its controls and moving one redraws it; nothing else is drawn, so the
     figure shows once. Executors with no reader (tests, the HTML site) set the environment
@@ -109,6 +235,9 @@ def play(draw, **controls):
     unnamed = [name for name, w in controls.items() if not getattr(w, "description", "")]
     if unnamed:
         raise ValueError(f"controls without a description (their accessible name): {unnamed}")
+    inexact = {name: why for name, w in controls.items() if (why := inexact_positions(w))}
+    if inexact:
+        raise ValueError(f"float sliders whose positions are not what they show: {inexact}")
 
     def redraw(**values):
         description = draw(**values)
@@ -118,6 +247,33 @@ def play(draw, **controls):
         redraw(**{name: w.value for name, w in controls.items()})
     else:
         display(widgets.interactive(redraw, **controls))      # draws the defaults at once
+
+
+def inexact_positions(control, bits=10):
+    """Why a float slider's positions are not exactly what it shows and announces, or "".
+
+    The browser moves a slider by adding `step` in binary floating point, and announces the
+    sum: with step 0.1 from -4, the 52nd position is 1.2000000000000002. Positions min + k step
+    are exact when min, max, step (and the value) are multiples of 2**-bits, as 0.25 or
+    0.125 are. Its readout must then print each position exactly (".3f" for 0.125).
+    A FloatLogSlider's positions are exponents; its value, base**exponent, is rounded.
+    """
+    from fractions import Fraction
+    if not all(isinstance(getattr(control, k, None), float) for k in ("min", "max", "step")):
+        return ""                                   # not a float slider
+    log = hasattr(control, "base")
+    grid = {"min": control.min, "max": control.max, "step": control.step}
+    if not log:
+        grid["value"] = control.value
+    coarse = {k: v for k, v in grid.items() if (Fraction(v) * 2**bits).denominator != 1}
+    if coarse:
+        return f"not multiples of 2**-{bits}: {coarse}"
+    if log:
+        return ""
+    fmt = getattr(control, "readout_format", ".2f")
+    positions = np.arange(control.min, control.max + control.step / 2, control.step)
+    shown = [p for p in positions if float(format(p, fmt)) != p]
+    return f"readout {fmt!r} rounds {shown[0]} to {format(shown[0], fmt)}" if shown else ""
 
 
 class self_check:
