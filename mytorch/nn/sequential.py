@@ -5,7 +5,7 @@ from .module import Module
 class Sequential(Module):
     r"""Layers applied in order: A_k = layer_k(A_{k-1}), A_0 = X.
 
-    backward(dLdY) runs the layers in reverse, each turning the gradient w.r.t.
+    backward(dLdA) runs the layers in reverse, each turning the gradient w.r.t.
     its output into the gradient w.r.t. its input (the chain rule, eq. 7.1,
     lectures/04_gd_and_chain_rule.ipynb), and returns dL/dX. Shapes are those of the
     first layer's input and the last layer's output. Derived in lectures/05_backprop.ipynb.

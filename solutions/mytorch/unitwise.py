@@ -10,6 +10,10 @@ input, so every list below has an unused entry 0:
 
 One example at a time (x is a list of D_0 floats), as the slides' loop over t.
 Derived in lectures/05_backprop.ipynb; `from_linear` converts a vector model.
+
+Notation: here N is the number of layers, as on the slides, not the batch size as in the rest of
+mytorch, and Y is the network's output, y^(N): dDiv_dY is the derivative with respect to it
+(NOTATION.md, "Two clashes").
 """
 import math
 

@@ -1,6 +1,8 @@
 """Losses: the mean over a batch of the slides' divergences (eqs. 1.2, 5.1-5.8, 6.2).
 
-Here Y is the target, the slides' d; the slides' output Y is A (NOTATION.md).
+Notation: here Y is the target (the slides' d), A the network's output (the slides' Y) and N the
+batch size (on the slides, the number of layers): NOTATION.md, "Two clashes". A docstring that
+quotes the slides in their letters says so.
 
 Each class has the definition, mean reduction and target formats of the torch.nn
 class of the same name. `forward(A, Y)` returns the loss as a Python float and
@@ -39,7 +41,9 @@ class MSELoss(Loss):
     Forward:   L = 1/(N C) sum_{n,i} (a_ni - y_ni)^2                  A, Y: (N, C) (any shape)
     Backward:  dL/dA = 2 (A - Y) / (N C)                                (N, C)
 
-    Relation to the slides' L2 divergence Div = 1/2 ||Y - d||^2 per example (eq. 5.1):
+    Notation: in this paragraph, the slides' letters: Y is the network's output (our A) and d the
+    target (our Y), NOTATION.md, "Two clashes". The slides' L2 divergence is
+    Div = 1/2 ||Y - d||^2 per example (eq. 5.1), and
     L = (2 / C) * mean_n Div_n, so dL/dA = (2 / (N C)) (Y - d) against the slides'
     per-example gradient Y - d (eq. 5.2). Derived in lectures/03_divergences.ipynb.
     """
