@@ -12,6 +12,12 @@ MIN_DELTA_E = 10: the distance the accessibility audit of issue 16 asked two ser
 apart by colour to keep. A ΔE00 of 1 to 2 is the just-noticeable difference between large
 patches side by side; thin lines and small marks need several times more (Szafir 2018,
 "Modeling color difference for visualization design", IEEE TVCG 24(1)).
+
+A colour map shows a value by its colour, so no distance between two colours makes it
+readable: its colours must keep the values' order. A map passes when its lightness (CIE
+L*) rises, or falls, step by step along its values in every condition (disordered):
+viridis and cividis do; a diverging map such as RdBu, whose ends are both dark, or a
+rainbow such as jet does not, in any of them.
 """
 import warnings
 
@@ -69,4 +75,34 @@ def confusable(series, threshold=MIN_DELTA_E):
                 distance, condition = closest(to_rgb(a["colour"]), to_rgb(b["colour"]))
                 if distance < threshold:
                     found.append((n, a["colour"], b["colour"], round(distance, 1), condition))
+    return found
+
+
+def lightness(rgb, condition):
+    """CIE L* (D65) of sRGB colours (..., 3) as seen under `condition`."""
+    import colour
+    return colour.XYZ_to_Lab(colour.sRGB_to_XYZ(simulate(rgb, condition)))[..., 0]
+
+
+def disordered(maps):
+    """Colour maps whose lightness does not follow their values' order for some reader.
+
+    `maps`: one figure's lecturekit.maps() record, a list per axes of {"kind", "map",
+    "colours" (in the order of the values)}. A map passes when, in every condition, L*
+    strictly rises or strictly falls from each colour to the next (a colour repeated
+    at once counts once; one colour, as in contour lines all in black, shows no order).
+    Returns [(axes, kind, map, condition, (smallest step, largest step) in L*)].
+    """
+    from matplotlib.colors import to_rgb
+    found = []
+    for n, drawn in enumerate(maps):
+        for m in drawn:
+            colours = [c for k, c in enumerate(m["colours"]) if k == 0 or c != m["colours"][k - 1]]
+            if len(set(colours)) < 2:
+                continue
+            rgb = np.array([to_rgb(c) for c in colours])
+            for condition in CONDITIONS:
+                steps = np.diff(lightness(rgb, condition))
+                if not (np.all(steps > 0) or np.all(steps < 0)):
+                    found.append((n, m["kind"], m["map"], condition, (round(float(steps.min()), 1), round(float(steps.max()), 1))))
     return found

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from colour_vision import CONDITIONS, closest, confusable, delta_e, simulate
+from colour_vision import CONDITIONS, closest, confusable, delta_e, disordered, simulate
 
 
 def test_the_simulation_applies_machados_published_matrices():
@@ -66,3 +66,27 @@ def test_a_figure_whose_bars_differ_by_colour_alone_is_caught_unless_they_stay_a
         ax.plot([0, 1], [k, k + 1])
     assert confusable(kit.series(fig)) == [] and len(kit.series(fig)[0]) == 5
     plt.close(fig)
+
+
+def test_a_colour_map_passes_only_if_its_lightness_keeps_the_values_order_for_every_reader():
+    """lecturekit.maps on real figures: viridis and cividis (as an image, as filled contours at
+    alpha 0.6 over white, as lecturekit's contour lines) keep their order of lightness under
+    every simulated deficiency and in greyscale; RdBu (both ends dark) and jet do not, in any."""
+    import matplotlib.pyplot as plt
+    from test_lectures import load_kit
+    kit = load_kit()
+    grid = np.linspace(-1, 1, 40)
+    X, Y = np.meshgrid(grid, grid)
+
+    def found(draw):
+        fig, ax = plt.subplots()
+        draw(ax)
+        result = disordered(kit.maps(fig))
+        plt.close(fig)
+        return result
+    assert found(lambda ax: ax.imshow(X, cmap="viridis")) == []
+    assert found(lambda ax: ax.contourf(X, Y, X + Y, levels=10, cmap="cividis", alpha=0.6)) == []
+    assert found(lambda ax: ax.contour(X, Y, X * Y, levels=8, cmap=kit.CONTOUR_LINES)) == []
+    assert found(lambda ax: ax.contour(X, Y, X * Y, levels=[0], colors="k")) == []       # one colour: no order
+    for name in ("RdBu_r", "jet"):
+        assert {c[3] for c in found(lambda ax: ax.pcolormesh(X, Y, X, cmap=name))} == set(CONDITIONS), name

@@ -12,7 +12,7 @@ import pytest
 
 from autograder.course import lectures
 from autograder.__main__ import main
-from colour_vision import MIN_DELTA_E, confusable
+from colour_vision import MIN_DELTA_E, confusable, disordered
 
 SOURCES = lectures.sources()
 STUDENT = [lectures.LECTURES / path.name for path in SOURCES]
@@ -368,6 +368,38 @@ def test_style_problems_finds_colour_only_series_and_faint_lines():
     plt.close("all")
 
 
+def test_lines_are_held_to_3_to_1_against_the_map_they_are_drawn_on():
+    """A black contour along the dark end of a cividis map (a relu unit's boundary) is 1.3:1
+    on what lies behind it; lecturekit.HALO, a white edge, makes it pass. viridis' light levels
+    drawn as contour lines on white are under 3:1; CONTOUR_LINES, viridis cut where it
+    falls under 3:1 on white, passes. A line on white is still held to 3:1."""
+    import matplotlib.pyplot as plt
+    kit = load_kit()
+    grid = np.linspace(-3, 3, 121)
+    X, Y = np.meshgrid(grid, grid)
+
+    def problems(draw):
+        fig, ax = plt.subplots()
+        draw(ax)
+        found = kit.style_problems(fig)
+        plt.close(fig)
+        return found
+
+    def boundary(ax, halo):
+        ax.pcolormesh(X, Y, np.maximum(X + Y, 0), cmap="cividis", shading="auto")
+        contours = ax.contour(X, Y, X + Y, levels=[0], colors="k")
+        contours.set_path_effects(kit.HALO if halo else [])
+    found = problems(lambda ax: boundary(ax, halo=False))
+    assert len(found) == 1 and "line #000000 has contrast 1.3" in found[0] and "100% of its points" in found[0], found
+    assert problems(lambda ax: boundary(ax, halo=True)) == []
+    found = problems(lambda ax: ax.contour(X, Y, X**2 + Y**2, levels=6, cmap="viridis"))
+    assert found and all("contrast" in p for p in found), found
+    assert problems(lambda ax: ax.contour(X, Y, X**2 + Y**2, levels=6, cmap=kit.CONTOUR_LINES)) == []
+    found = problems(lambda ax: (ax.imshow([[0.0, 1.0]], cmap="gray", extent=(-3, 3, -3, 3)), ax.plot([-3, 3], [0, 0], "k-")))
+    assert len(found) == 1 and "1.00:1" in found[0] and "at 50% of its points" in found[0], found    # black on black
+    assert kit.contrast(kit.CONTOUR_LINES(1.0), "white") >= kit.MIN_CONTRAST > kit.contrast("#fde725", "white")
+
+
 def test_style_problems_finds_small_or_faint_text_where_it_is_drawn():
     """Text under MIN_TEXT_PX at the figure's dpi, or under 4.5:1 against the pixels behind it
     (3:1 when large), is reported; a label darkened by readable() on a dark fill passes."""
@@ -496,10 +528,12 @@ def test_student_notebook_runs_all_past_its_unanswered_exercises(executed, path)
 def test_every_figure_is_described_and_tells_its_series_apart(executed, path):
     """Every image a lecture shows comes from lecturekit.show: it carries a description (alt
     metadata and a visible caption), and style_problems found nothing in its figure: in each
-    axes any two line series differ in line style or marker, every line reaches 3:1, and all
-    text is large enough and reaches 4.5:1 on what lies behind it. Series that differ by
-    colour alone (bars without hatches, scatters with one marker) stay MIN_DELTA_E apart
-    under simulated protanopia, deuteranopia and tritanopia and in greyscale."""
+    axes any two line series differ in line style or marker, every data or contour line
+    reaches 3:1 on the face or the colour map it is drawn on, and all text is large enough
+    and reaches 4.5:1 on what lies behind it. Series that differ by colour alone (bars
+    without hatches, scatters with one marker) stay MIN_DELTA_E apart under simulated
+    protanopia, deuteranopia and tritanopia and in greyscale, and every colour map keeps its
+    values' order in lightness under each of them (colour_vision.disordered)."""
     nb = ran(path, executed)
     figures = 0
     for i, cell in enumerate(nb.cells):
@@ -517,6 +551,9 @@ def test_every_figure_is_described_and_tells_its_series_apart(executed, path):
             close = confusable(out.metadata["lecturekit"]["series"])
             assert not close, (f"{where(path, i, cell)}: series told apart by colour alone come closer than "
                                f"ΔE00 {MIN_DELTA_E} (axes, colours, ΔE00, seen with): {close}")
+            unordered = disordered(out.metadata["lecturekit"]["maps"])
+            assert not unordered, (f"{where(path, i, cell)}: colour maps whose lightness does not follow their "
+                                   f"values for every reader (axes, kind, map, seen with, L* steps): {unordered}")
     assert figures >= 3, f"{path.name}: {figures} figures"
 
 

@@ -10,9 +10,9 @@ generator and the site rely on is described in autograder/lectures.py.
 Importing this module sets the figures' colours (PALETTE) and gives successive lines
 distinct line styles; every figure is shown with `show(fig, description)`, which keeps
 the description with the image for screen readers and prints it under it for everyone,
-and records what `style_problems` finds in it (series told apart by colour alone, faint
-lines, small or faint text) and its `series`, whose colours the lecture tests simulate
-for colour-vision deficiency.
+and records what `style_problems` finds in it (series told apart by colour alone, lines
+faint against what lies behind them, small or faint text), its `series` and its colour
+`maps`, whose colours the lecture tests simulate for colour-vision deficiency.
 """
 import io
 import os
@@ -22,7 +22,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
 from IPython.display import Markdown, display
-from matplotlib.colors import to_hex, to_rgb, to_rgba
+from matplotlib.collections import QuadMesh
+from matplotlib.colors import ListedColormap, to_hex, to_rgb, to_rgba
+from matplotlib.contour import ContourSet
+from matplotlib.image import AxesImage
+from matplotlib.patheffects import Stroke, withStroke
 from matplotlib.text import Text
 
 # Okabe & Ito's colour-vision-safe colours that reach 3:1 against white (WCAG 1.4.11), then
@@ -41,23 +45,34 @@ LARGE_TEXT_PX = 24.0        # 18 pt in CSS px (WCAG's "large scale" text); bold:
 MIN_TEXT_PX = 10.8
 
 
+def on_white(name, background="white"):
+    """The colour map `name` from its dark end up to its last colour at MIN_CONTRAST on
+    `background`: for contour lines drawn on the axes' face, which viridis' yellow end
+    (1.3:1 on white) would leave unseen. The order of the levels stays in lightness."""
+    colours = plt.colormaps[name](np.linspace(0, 1, 256))
+    seen = np.flatnonzero(contrasts(colours[:, :3], np.array([to_rgb(background)])) >= MIN_CONTRAST)
+    return ListedColormap(colours[:seen[-1] + 1], name=f"{name}, its part at {MIN_CONTRAST:g}:1 on {background}")
+
+
+
+
 def show(fig, description):
     """Show `fig` with `description` (what its data show), then close it.
 
     The description goes twice into the notebook: as the PNG output's `alt` metadata,
     which nbconvert (the lecture site) writes into the <img>, and as a visible caption
     below it, since JupyterLab shows no alt text. The metadata also records
-    style_problems(fig), which the lecture tests require to be empty, and series(fig).
+    style_problems(fig), which the lecture tests require to be empty, series(fig) and maps(fig).
     """
     if not description or not description.strip():
         raise ValueError("a figure needs a description of what its data show")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight", dpi=fig.dpi)
-    problems, drawn = style_problems(fig), series(fig)
+    problems, drawn, coloured = style_problems(fig), series(fig), maps(fig)
     plt.close(fig)
     display({"image/png": buffer.getvalue(), "text/plain": f"<Figure: {description}>"}, raw=True,
             metadata={"image/png": {"alt": description},
-                      "lecturekit": {"style_problems": problems, "series": drawn}})
+                      "lecturekit": {"style_problems": problems, "series": drawn, "maps": coloured}})
     display(Markdown(f"*Figure: {description}*"))
 
 
@@ -90,6 +105,12 @@ def blend(colour, background, alpha=None):
     rgba = to_rgba(colour)
     alpha = rgba[3] if alpha is None else alpha
     return tuple(round(a * alpha + b * (1 - alpha), 3) for a, b in zip(rgba[:3], to_rgb(background)))
+
+
+CONTOUR_LINES = on_white("viridis")      # the colour map for contour lines on a white axes
+# a white edge around a black line or arrow drawn on a colour map: where the map is dark, the edge
+# reaches 3:1 against it (any colour reaches 3:1 against black or white, the line or its halo)
+HALO = [withStroke(linewidth=3.5, foreground="white")]
 
 
 def series(fig):
@@ -137,28 +158,116 @@ def style_problems(fig):
     """What in `fig` tells data apart by colour alone, or draws data or text too faint to see.
 
     Lines of one colour are one series; two line series must differ in line style or
-    marker, and each line must reach MIN_CONTRAST against its axes' background. Every
-    piece of text drawn must be at least MIN_TEXT_PX high at the figure's dpi and reach
-    MIN_TEXT_CONTRAST (3:1 for large text) against what lies behind it (text_problems).
+    marker. Each data line and contour line must reach MIN_CONTRAST against the axes' face
+    or the colour map it is drawn on (line_problems). Every piece of text drawn must be at
+    least MIN_TEXT_PX high at the figure's dpi and reach MIN_TEXT_CONTRAST (3:1 for large
+    text) against what lies behind it, a map included (text_problems).
     """
     problems = []
-    for n, (ax, drawn) in enumerate(zip(fig.axes, series(fig))):
-        background = to_rgb(ax.get_facecolor())
+    for n, drawn in enumerate(series(fig)):
         lines = {}
         for s in drawn:
-            if s["kind"] != "line":
-                continue
-            ratio = contrast(s["colour"], background)
-            if ratio < MIN_CONTRAST:
-                problems.append(f"axes {n}: line {s['colour']} has contrast {ratio:.2f}:1 on its background")
-            lines.setdefault(s["colour"], set()).add(s["cue"])
+            if s["kind"] == "line":
+                lines.setdefault(s["colour"], set()).add(s["cue"])
         colours = list(lines)
         for i, a in enumerate(colours):
             for b in colours[i + 1:]:
                 same = lines[a] & lines[b]
                 if same:
                     problems.append(f"axes {n}: colours {a} and {b} share the style {sorted(same)[0]}")
-    return problems + text_problems(fig)
+    return problems + line_problems(fig) + text_problems(fig)
+
+
+def is_map(artist):
+    """Whether `artist` fills an area with a colour map: an image, a mesh, filled contours."""
+    return isinstance(artist, (AxesImage, QuadMesh)) or (isinstance(artist, ContourSet) and artist.filled)
+
+
+def maps(fig):
+    """Per axes, the colour maps of `fig`, each as the colours it draws in the order of its values.
+
+    [[{"kind", "map", "colours": ["#rrggbb", ...]}, ...] per axes]: an image, mesh or
+    scatter coloured by value gives its map at 16 even steps, contours (lines or filled)
+    their levels' colours; each blended with the artist's alpha over the axes' face. The
+    lecture tests require each to keep its values' order in lightness for every reader.
+    """
+    result = []
+    for ax in fig.axes:
+        found = []
+        for artist in ax.get_children():
+            if not hasattr(artist, "get_cmap") or not artist.get_visible() or artist.get_array() is None:
+                continue
+            if isinstance(artist, ContourSet):
+                rgba = artist.get_facecolor() if artist.filled else artist.get_edgecolor()
+            else:
+                rgba = artist.get_cmap()(np.linspace(0, 1, 16))
+            alpha = artist.get_alpha()
+            colours = [to_hex(blend(c, ax.get_facecolor(), c[3] if alpha is None else alpha)) for c in rgba]
+            found.append({"kind": type(artist).__name__, "map": artist.get_cmap().name, "colours": colours})
+        result.append(found)
+    return result
+
+
+def line_problems(fig):
+    """Data lines and contour lines under MIN_CONTRAST against what lies behind them.
+
+    Behind a line is its axes' face or a colour map (is_map) drawn there: the figure is
+    drawn with those alone, and each line's colour is compared with the pixels under its
+    path, one pixel apart, inside its axes (a guide, axhline or axvline, is not data). A line
+    with a halo (a path effect such as withStroke) passes where its colour or its halo's
+    reaches MIN_CONTRAST; the figure passes where every point of every line does.
+    """
+    drawn = []                     # (axes number, artist, paths in display coordinates, RGBA per path)
+    for n, ax in enumerate(fig.axes):
+        for line in ax.get_lines():
+            if line.get_visible() and line.get_transform() == ax.transData:
+                drawn.append((n, line, [line.get_transform().transform_path(line.get_path())], [to_rgba(line.get_color(), line.get_alpha())]))
+        for contours in ax.collections:
+            if isinstance(contours, ContourSet) and not contours.filled and contours.get_visible():
+                paths = [contours.get_transform().transform_path(p) for p in contours.get_paths()]
+                colours = contours.get_edgecolor()
+                drawn.append((n, contours, paths, [colours[k % len(colours)] for k in range(len(paths))]))
+    if not drawn:
+        return []
+    hidden = [a for ax in fig.axes for a in ax.get_children() if a is not ax.patch and not is_map(a) and a.get_visible()]
+    hidden += [a for a in fig.get_children() if a is not fig.patch and a not in fig.axes and a.get_visible()]
+    for artist in hidden:
+        artist.set_visible(False)
+    try:
+        fig.canvas.draw()
+        behind = np.asarray(fig.canvas.buffer_rgba())[..., :3] / 255
+    finally:
+        for artist in hidden:
+            artist.set_visible(True)
+    height, width = behind.shape[:2]
+    problems = []
+    for n, artist, paths, colours in drawn:
+        box = fig.axes[n].bbox
+        halos = [to_rgb(e._gc["foreground"]) for e in artist.get_path_effects() or []    # Stroke keeps its settings in _gc
+                 if isinstance(e, Stroke) and "foreground" in e._gc]
+        for path, rgba in zip(paths, colours):
+            points = np.concatenate([along(p) for p in path.to_polygons(closed_only=False)] or [np.empty((0, 2))])
+            inside = (points[:, 0] >= box.x0) & (points[:, 0] <= box.x1) & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)
+            cols, rows = points[inside, 0].astype(int), height - 1 - points[inside, 1].astype(int)
+            keep = (cols >= 0) & (cols < width) & (rows >= 0) & (rows < height)
+            under = behind[rows[keep], cols[keep]]
+            if not len(under):
+                continue
+            own = rgba[3] * np.array(rgba[:3]) + (1 - rgba[3]) * under
+            ratio = np.max([contrasts(own, under)] + [contrasts(np.tile(h, (len(under), 1)), under) for h in halos], axis=0)
+            if ratio.min() < MIN_CONTRAST:
+                problems.append(f"axes {n}: line {to_hex(rgba[:3])} has contrast {ratio.min():.2f}:1 on what lies "
+                                f"behind it at {np.mean(ratio < MIN_CONTRAST):.0%} of its points (at least {MIN_CONTRAST:g})")
+    return list(dict.fromkeys(problems))
+
+
+def along(polyline, spacing=1.0):
+    """Points along a polyline (k, 2) in pixels, `spacing` apart on each segment, its vertices included."""
+    if len(polyline) < 2:
+        return polyline
+    pieces = [np.linspace(a, b, max(int(np.hypot(*(b - a)) / spacing), 1), endpoint=False)
+              for a, b in zip(polyline[:-1], polyline[1:])]
+    return np.concatenate(pieces + [polyline[-1:]])
 
 
 def text_problems(fig):
