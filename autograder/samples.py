@@ -65,7 +65,8 @@ def make_handin(out, notebooks, mytorch):
         shutil.copytree(notebooks, stage / "assignments" / ASSIGNMENT,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         shutil.copytree(mytorch, stage / "mytorch", ignore=shutil.ignore_patterns("__pycache__"))
-        return handin.pack(stage, out)
+        handin.pack(stage, out)
+    return Path(out)
 
 
 def solved_notebooks(release_dir, out_dir):

@@ -46,6 +46,15 @@ def test_handin_packs_every_py_file_under_mytorch_and_grading_keeps_it(tmp_path)
     assert (tmp_path / "out" / "mytorch" / "nn" / "helpers.py").read_text().startswith("def twice")
 
 
+def test_a_sample_handin_is_the_zip_it_names(tmp_path):
+    """samples.make_handin returns the zip it wrote (the bench copies it per student): it
+    returned pack's list of files left out once, and the bench failed on it."""
+    from autograder import samples
+    root = _homework(tmp_path / "hw")
+    out = samples.make_handin(tmp_path / "s.zip", root / "assignments" / parts.ASSIGNMENT, root / "mytorch")
+    assert out == tmp_path / "s.zip" and zipfile.is_zipfile(out), out
+
+
 def test_handin_refuses_a_link_and_an_oversized_file_by_name(tmp_path):
     root = _homework(tmp_path / "hw")
     (root / "mytorch" / "nn" / "big.py").write_bytes(b"#" * (handin.MAX_FILE_BYTES + 1))
