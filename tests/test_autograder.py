@@ -517,6 +517,36 @@ def test_a_scratch_folder_over_its_bounds_is_named_and_links_are_not_followed(tm
     assert execute.scratch_overflow(scratch) == "its folder holds more than 20 files"
 
 
+def test_a_kernel_killed_for_its_scratch_folder_is_not_waited_for_forever(tmp_path, monkeypatch):
+    """After the kill, the wait for the kernel's process is bounded: a process stuck in the
+    kernel (uninterruptible sleep) must not hold up the whole class's grading."""
+    from nbclient.exceptions import DeadKernelError
+    from autograder.grading import execute
+
+    class Stuck:                        # a process that outlives SIGKILL for a while
+        returncode = None
+
+        def kill(self):
+            pass
+
+        def poll(self):
+            return None
+
+        def wait(self, timeout=None):
+            if timeout is None:
+                raise AssertionError("waited for the killed kernel without a timeout")
+            raise subprocess.TimeoutExpired("bwrap", timeout)
+
+    monkeypatch.setattr(execute, "SCRATCH_ENTRIES", 1)
+    for i in range(3):
+        (tmp_path / f"f{i}").touch()
+    monkeypatch.setenv("AUTOGRADER_SCRATCH", str(tmp_path))
+    runner = execute.GradingExecute()
+    runner._overflow, runner._exit, runner._process = None, None, Stuck()
+    with pytest.raises(DeadKernelError, match="more than 1 files"):
+        runner._stop_if_overflowing()
+
+
 def test_an_error_message_and_traceback_are_clipped_in_the_graded_notebook():
     """An exception carrying megabytes of message (or a deep traceback) used to be kept whole
     in the autograded notebook, its feedback page and the report."""

@@ -28,6 +28,7 @@ does not stop when interrupted, and deletes the notebooks it had finished. Here:
 import json
 import os
 import signal
+import subprocess
 import tempfile
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -47,6 +48,7 @@ STDERR_LINES = 12
 FAILURES_ENV = "AUTOGRADER_KERNEL_FAILURES"
 SCRATCH_MB = 512             # disk the kernel's scratch folder may use (allocated blocks, not sizes)
 SCRATCH_ENTRIES = 10_000     # files and folders in it
+KILL_WAIT_S = 10             # seconds to wait for a killed kernel's process to be reaped
 LIMITS = {signal.SIGXCPU: "its CPU-time limit", signal.SIGXFSZ: "its file-size limit"}
 
 
@@ -129,9 +131,7 @@ class GradingExecute(Execute):
     # -- the kernel's process and stderr
 
     def start_new_kernel(self, **kwargs):
-        scratch = os.environ.get("AUTOGRADER_SCRATCH")
-        self._overflow = scratch and scratch_overflow(scratch)
-        if self._overflow:             # a kernel before this one filled it: no kernel can run there
+        if self._over_bounds():        # a kernel before this one filled it: no kernel can run there
             raise RuntimeError(self._overflow)
         self._stderr = tempfile.TemporaryFile(prefix="kernel-stderr-")
         super().start_new_kernel(stderr=self._stderr, **kwargs)
@@ -142,13 +142,20 @@ class GradingExecute(Execute):
         if self._exit is None and self._process is not None:
             self._exit = self._process.poll()
 
+    def _over_bounds(self):
+        """Why the kernel's scratch folder (AUTOGRADER_SCRATCH) is over its bounds, once found; ''."""
+        scratch = os.environ.get("AUTOGRADER_SCRATCH")
+        self._overflow = self._overflow or (scratch and scratch_overflow(scratch)) or ""
+        return self._overflow
+
     def _stop_if_overflowing(self):
         """Kill the kernel and fail this attempt if its scratch folder is over its bounds."""
-        scratch = os.environ.get("AUTOGRADER_SCRATCH")
-        self._overflow = self._overflow or (scratch and scratch_overflow(scratch))
-        if self._overflow and self._process is not None:
+        if self._over_bounds() and self._process is not None:
             self._process.kill()       # bwrap: its --die-with-parent takes the kernel along
-            self._process.wait()
+            try:                       # never block grading on a process stuck in the kernel (state D)
+                self._process.wait(timeout=KILL_WAIT_S)
+            except subprocess.TimeoutExpired:
+                pass
             self._note_exit()
             raise DeadKernelError(self._overflow)
 
