@@ -376,6 +376,28 @@ def test_check_on_a_syntax_error_shows_the_table_and_names_the_file_and_line(tmp
     assert f"the other {notebooks} points, in 1_optimisation, 3_training, are checked by running" in done.stdout
 
 
+@pytest.mark.parametrize("prints", [False, True])
+def test_check_says_when_mytorch_prints_and_that_it_slows_training(tmp_path, prints):
+    """A print left in Linear.forward (issue: training 3-10 times slower, and no one said why)."""
+    import shutil
+    from autograder.course.paths import ROOT
+    shutil.copytree(REFERENCE, tmp_path / "mytorch", ignore=shutil.ignore_patterns("__pycache__"))
+    if prints:
+        path = tmp_path / "mytorch" / "nn" / "linear.py"
+        text = path.read_text()
+        assert text.count("        self.A = A\n") == 1
+        path.write_text(text.replace("        self.A = A\n", "        self.A = A\n        print('Linear.forward', A.shape)\n"))
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", "--root", str(tmp_path)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = [line for line in done.stdout.splitlines() if line.startswith("Your mytorch printed")]
+    if not prints:
+        assert said == [], done.stdout
+        return
+    assert len(said) == 1 and "'Linear.forward (" in said[0] and "slower" in said[0], done.stdout
+    assert "Linear.forward" not in done.stdout.replace(said[0], ""), "the prints themselves are not shown"
+
+
 def test_an_exception_in_student_code_names_their_file_and_line(tmp_path):
     from autograder.parts import visible
     package = tmp_path / "mytorch"

@@ -36,6 +36,31 @@ def table(rs):
     return "\n".join(lines + (["", "What differed:"] + details if details else []))
 
 
+class Printed(io.TextIOBase):
+    """What student code prints while it is checked: counted, only the first characters kept."""
+    KEEP = 200
+
+    def __init__(self):
+        self.chars, self.lines, self.head = 0, 0, ""
+
+    def write(self, text):
+        self.chars += len(text)
+        self.lines += text.count("\n")
+        self.head += text[:self.KEEP - len(self.head)]
+        return len(text)
+
+    def advice(self):
+        """A sentence for the student ('' if nothing was printed): a print in a layer runs at
+        every batch of training, and that, not the mathematics, is then what makes it slow."""
+        if not self.chars:
+            return ""
+        first = (self.head.strip().splitlines() or [""])[0][:80]
+        return (f"Your mytorch printed {self.lines:,} lines ({self.chars:,} characters) while it was "
+                f"checked, the first being {first!r}. A print in a layer runs at every batch: it makes "
+                f"3_training's train() slower, by several times for a print of an array, and fills the "
+                f"notebook, where grading keeps only a cell's first lines. Remove it before you train.")
+
+
 def main(args):
     root = Path(args.root or Path.cwd())
     if not (root / "mytorch" / "__init__.py").is_file():
@@ -46,8 +71,12 @@ def main(args):
         mytorch = import_mytorch(root / "mytorch")
     for error in getattr(mytorch, "import_errors", [])[1:]:
         print(f"cannot import: {error}\n  (the parts that need it fail below; the others are checked)")
-    rs = results(mytorch)
+    printed = Printed()
+    with contextlib.redirect_stdout(printed):
+        rs = results(mytorch)
     print(table(rs))
+    if printed.advice():
+        print("\n" + printed.advice())
     print(f"\n({time.perf_counter() - start:.1f} s; the hidden tests use other inputs and more cases)")
     return 0 if all(r.passed for r in rs) else 1
 
