@@ -59,7 +59,10 @@ def _grade_the_class(tmp_path_factory, canary):
     ours = _files(*(ROOT / d for d in ("autograder", "solutions", "mytorch", "assignments")))
     lines = []
     os.environ["PROBE_SECRET_DB_URL"] = "postgresql://grader:secret@127.0.0.1/gradebook"   # must not reach a kernel
-    markers, failures = grade.grade(handins, tmp / "class" / "course", timeout=30, jobs=2, log=lines.append)
+    # more students at once than cores, so that kernels starting, dying and being killed overlap
+    # (races between them show here), and the handins that wait out a timeout overlap the others
+    jobs = 2 * (os.cpu_count() or 1)
+    markers, failures = grade.grade(handins, tmp / "class" / "course", timeout=30, jobs=jobs, log=lines.append)
     shutil.rmtree(tmp / "class" / "course" / "scratch" / "fills_disk")       # 768 MB, judged already
     return {"markers": markers, "failures": failures, "lines": lines, "tmp": tmp, "handins": handins,
             "before": before, "canary": canary, "ours": ours,
