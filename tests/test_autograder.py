@@ -13,14 +13,14 @@ from autograder import parts
 from autograder.course import references
 from autograder.course.paths import REFERENCE, STUBS
 from autograder.grading import intake
-from autograder.parts import cases, compare
+from autograder.parts import compare
 from autograder.student import check, handin, load_package
 from mistakes import MISTAKES, apply
 
 
-def test_parts_total_100_and_each_has_a_case_spec():
+def test_parts_total_100_with_one_entry_each():
     assert parts.TOTAL == 100                 # the README, the notebooks and the exports say so
-    assert set(cases.SPECS) == set(parts.BY_ID)
+    assert len(parts.BY_ID) == len(parts.PARTS), "two parts share an id"
 
 
 def _homework(tmp_path):
@@ -96,7 +96,7 @@ def test_compare_reports_shape_index_and_transpose():
 def test_unitwise_dw_transposed_is_named_whatever_the_layers_shape(shape):
     """The hypothesis is tested exactly (the expected dw[k] transposed), before any generic hint."""
     x = {"W1": np.zeros(shape[::-1]), "W2": np.zeros((1, shape[1]))}
-    mistakes = cases.SPECS["unitwise_backward"].mistakes(x, {})
+    mistakes = parts.BY_ID["unitwise_backward"].spec.mistakes(x, {})
     expected = np.random.default_rng(0).standard_normal(shape)
     v = compare.compare("dw[1]", expected.T, expected, mistakes=mistakes["dw[1]"])
     assert not v.passed and "dw[k] is the transpose" in v.hint and "eq. 8.3" in v.hint, v.hint

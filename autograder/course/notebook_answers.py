@@ -2,8 +2,8 @@
 
 They are written once, in the solution cells of solutions/hw1/; here they are executed into a
 namespace, as the grader runs a student's notebook. (The training part's expected values are
-the digits' labels, not a reference model's predictions: see cases.SPECS["training"].truth;
-its reference `train` is run by the tests, to show it earns all the points.)
+the digits' labels, not a reference model's predictions: see the `truth` of the training part's
+spec in cases.PARTS; its reference `train` is run by the tests, to show it earns all the points.)
 """
 import nbformat
 import numpy as np

@@ -17,8 +17,7 @@ import functools
 import numpy as np
 
 from ..grading import hidden
-from ..parts import PARTS, NB_MYTORCH, data, visible
-from ..parts.cases import SPECS
+from ..parts import BY_ID, PARTS, NB_MYTORCH, data, visible
 from .generated import check_or_write
 from .paths import reference
 
@@ -38,14 +37,14 @@ def build(seed, hidden_cases):
     for k, part in enumerate(PARTS):      # k: the part's cases stay put when parts are appended
         rng = np.random.default_rng([seed, k])
         target = mt if part.notebook == NB_MYTORCH else _reference_namespace(part.notebook)
-        for c, inputs in enumerate(SPECS[part.id].make(rng, hidden_cases)):
-            if SPECS[part.id].truth:          # the expected values are not the reference's outputs
-                outputs, state = SPECS[part.id].truth(inputs), {}
+        for c, inputs in enumerate(part.spec.make(rng, hidden_cases)):
+            if part.spec.truth:          # the expected values are not the reference's outputs
+                outputs, state = part.spec.truth(inputs), {}
             else:
-                outputs, state = SPECS[part.id].run(target, inputs, None)
-            if not SPECS[part.id].stateful:   # kept with the expected values, for the hints only
+                outputs, state = part.spec.run(target, inputs, None)
+            if not part.spec.stateful:   # kept with the expected values, for the hints only
                 outputs = {**outputs, **({f"state/{k}": v for k, v in state.items()}
-                                         if SPECS[part.id].mistakes else {})}
+                                         if part.spec.mistakes else {})}
                 state = {}
             for kind, values in [("inputs", inputs), ("expected", outputs), ("state", state)]:
                 for name, value in values.items():
@@ -79,7 +78,7 @@ def same(old, new, rtol=1e-6):
 def _stale(path, arrays):
     if not path.exists():
         return True
-    rtol = lambda key: SPECS[key.split("/")[0]].rtol if "/" in key else 1e-6     # "seed" has none
+    rtol = lambda key: BY_ID[key.split("/")[0]].spec.rtol if "/" in key else 1e-6     # "seed" has none
     with np.load(path, allow_pickle=False) as old:
         return set(old.files) != set(arrays) or not all(same(old[k], arrays[k], rtol(k)) for k in arrays)
 

@@ -37,6 +37,19 @@ class Spec:
                                  # its inputs (never a forward part's: that would be its answer)
 
 
+NB_OPT, NB_MYTORCH, NB_TRAIN = "1_optimisation", "2_mytorch", "3_training"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One graded part: one nbgrader grade cell, whose grade_id is `id` (see parts/__init__)."""
+    id: str
+    notebook: str        # notebook file stem in solutions/hw1/
+    points: int
+    title: str           # what the student implements, as the table shows it
+    spec: Spec           # how its cases are made, run on the student's work and compared
+
+
 def _arrays(d):
     """The array-valued (and shape-valued) attributes of an instance: its cached state."""
     return {k: np.asarray(v) for k, v in d.items()
@@ -780,47 +793,93 @@ def _judge_training(out, expected):
                    f"{fraction:.0%} of the points (none at {TRAINING_ZERO}, all from {TRAINING_FULL})"), fraction
 
 
-SPECS = {
-    "opt_critical": Spec(_make_critical, _run_critical),
-    "opt_hessian": Spec(_make_hessian, _run_hessian, rtol=1e-4),
-    "opt_gd": Spec(_make_gd, _run_gd),
-    "linear_forward": Spec(_make_linear, _run_linear_forward),
-    "linear_backward": Spec(_make_linear, _run_linear_backward, stateful=True),
-    "training": Spec(_make_training, _run_training, judge_case=_judge_training, truth=_training_truth),
-    "sgd_step": Spec(_make_sgd(0.0), _run_sgd, mistakes=_sgd_mistakes),
-    "sgd_momentum": Spec(_make_sgd(0.9), _run_sgd, mistakes=_sgd_mistakes),
-    "sequential_forward": Spec(_make_sequential, _run_sequential_forward),
-    "sequential_backward": Spec(_make_sequential, _run_sequential_backward, mistakes=_sequential_mistakes),
-    "network": Spec(_make_network, _run_network, mistakes=_network_mistakes, advice=(
-        "layers that pass alone can fail together: look for a cache shared between instances (a "
-        "class attribute or a global), a backward that changes in place what forward cached "
-        "(self.A **= 2; the next Linear cached the same array), or gradients added up instead of "
-        "overwritten. The outputs tell the pass: Y1, dLdX1, pass1/ (one forward and backward), "
-        "dLdX2, pass2/ (a second backward from the same forward), Y2, dLdX3, pass3/ (after a step)")),
-    "unitwise_forward": Spec(_make_unitwise, _run_unitwise_forward),
-    "unitwise_backward": Spec(_make_unitwise, _run_unitwise_backward, mistakes=_unitwise_mistakes,
-                              stateful=True),
-    "concept_zero_one": Spec(_make_zero_one, _run_zero_one, mistakes=_zero_one_mistakes, advice=(
-        "between two consecutive steps no prediction changes; evaluate the error once inside each "
-        "piece (at its middle, say), from a to the first step, between steps, and from the last to b")),
-    "concept_smoothing": Spec(_make_smoothing, _run_smoothing, mistakes=_smoothing_mistakes, advice=(
-        "at the minimum the gradient p - target (5.8) is zero, so softmax(z) equals the smoothed "
-        "target, and z_c - z_j = log(p_c / p_j); with alpha = 0 that never happens: return np.inf")),
-    "concept_assumptions": Spec(_make_assumptions, _run_assumptions, advice=(
-        "1: a unit's output reaches the other units of its own layer (a vector activation); 2: unit "
-        "outputs combine by something other than weighted addition (a product); 3: an activation "
-        "has a point without a derivative (a kink or a jump); 0: none of them")),
-}
-for _name, _cls, _large, _mistakes in [("identity", "Identity", False, None),
-                                       ("sigmoid", "Sigmoid", True, _sigmoid_mistakes),
-                                       ("tanh", "Tanh", True, _tanh_mistakes),
-                                       ("relu", "ReLU", False, _relu_mistakes),
-                                       ("softmax", "Softmax", True, _softmax_mistakes)]:
-    SPECS[f"{_name}_forward"] = Spec(_make_activation(_large), _run_activation_forward(_cls))
-    SPECS[f"{_name}_backward"] = Spec(_make_activation(_large), _run_activation_backward(_cls),
-                                      mistakes=_mistakes, stateful=True)
-for _name, _cls, _mistakes in [("mse", "MSELoss", None), ("bce", "BCELoss", None),
-                               ("ce", "CrossEntropyLoss", _ce_mistakes)]:
-    SPECS[f"{_name}_forward"] = Spec(_make_loss(_name), _run_loss_forward(_cls), mistakes=_mistakes)
-    SPECS[f"{_name}_backward"] = Spec(_make_loss(_name), _run_loss_backward(_cls), mistakes=_mistakes,
-                                      stateful=True)
+# The registry of graded parts, one entry each: its grade cell's id, its notebook, points,
+# the title the tables show, and how its cases are made, run and compared. Everything else
+# (parts.BY_ID, NOTEBOOKS, TOTAL, the notebooks' points, the README's table) derives from it.
+PARTS = [
+    Part("opt_critical", NB_OPT, 4, "critical points and the second-derivative test",
+         Spec(_make_critical, _run_critical)),
+    Part("opt_hessian", NB_OPT, 4, "Hessian and classifying critical points of f(x, y)",
+         Spec(_make_hessian, _run_hessian, rtol=1e-4)),
+    Part("opt_gd", NB_OPT, 4, "gradient descent with its two stopping rules",
+         Spec(_make_gd, _run_gd)),
+    Part("linear_forward", NB_MYTORCH, 3, "Linear.forward",
+         Spec(_make_linear, _run_linear_forward)),
+    Part("linear_backward", NB_MYTORCH, 5, "Linear.backward (dLdA, dLdW, dLdb)",
+         Spec(_make_linear, _run_linear_backward, stateful=True)),
+    Part("identity_forward", NB_MYTORCH, 1, "Identity.forward",
+         Spec(_make_activation(False), _run_activation_forward("Identity"))),
+    Part("identity_backward", NB_MYTORCH, 1, "Identity.backward",
+         Spec(_make_activation(False), _run_activation_backward("Identity"), stateful=True)),
+    Part("sigmoid_forward", NB_MYTORCH, 1, "Sigmoid.forward",
+         Spec(_make_activation(True), _run_activation_forward("Sigmoid"))),
+    Part("sigmoid_backward", NB_MYTORCH, 3, "Sigmoid.backward",
+         Spec(_make_activation(True), _run_activation_backward("Sigmoid"),
+              mistakes=_sigmoid_mistakes, stateful=True)),
+    Part("tanh_forward", NB_MYTORCH, 1, "Tanh.forward",
+         Spec(_make_activation(True), _run_activation_forward("Tanh"))),
+    Part("tanh_backward", NB_MYTORCH, 3, "Tanh.backward",
+         Spec(_make_activation(True), _run_activation_backward("Tanh"),
+              mistakes=_tanh_mistakes, stateful=True)),
+    Part("relu_forward", NB_MYTORCH, 1, "ReLU.forward",
+         Spec(_make_activation(False), _run_activation_forward("ReLU"))),
+    Part("relu_backward", NB_MYTORCH, 3, "ReLU.backward",
+         Spec(_make_activation(False), _run_activation_backward("ReLU"),
+              mistakes=_relu_mistakes, stateful=True)),
+    Part("softmax_forward", NB_MYTORCH, 2, "Softmax.forward",
+         Spec(_make_activation(True), _run_activation_forward("Softmax"))),
+    Part("softmax_backward", NB_MYTORCH, 5, "Softmax.jacobian and Softmax.backward",
+         Spec(_make_activation(True), _run_activation_backward("Softmax"),
+              mistakes=_softmax_mistakes, stateful=True)),
+    Part("mse_forward", NB_MYTORCH, 1, "MSELoss.forward",
+         Spec(_make_loss("mse"), _run_loss_forward("MSELoss"))),
+    Part("mse_backward", NB_MYTORCH, 3, "MSELoss.backward",
+         Spec(_make_loss("mse"), _run_loss_backward("MSELoss"), stateful=True)),
+    Part("bce_forward", NB_MYTORCH, 2, "BCELoss.forward",
+         Spec(_make_loss("bce"), _run_loss_forward("BCELoss"))),
+    Part("bce_backward", NB_MYTORCH, 3, "BCELoss.backward",
+         Spec(_make_loss("bce"), _run_loss_backward("BCELoss"), stateful=True)),
+    Part("ce_forward", NB_MYTORCH, 3, "CrossEntropyLoss.forward (with label smoothing)",
+         Spec(_make_loss("ce"), _run_loss_forward("CrossEntropyLoss"), mistakes=_ce_mistakes)),
+    Part("ce_backward", NB_MYTORCH, 4, "CrossEntropyLoss.backward (with label smoothing)",
+         Spec(_make_loss("ce"), _run_loss_backward("CrossEntropyLoss"), mistakes=_ce_mistakes,
+              stateful=True)),
+    Part("sgd_step", NB_MYTORCH, 3, "SGD.step without momentum",
+         Spec(_make_sgd(0.0), _run_sgd, mistakes=_sgd_mistakes)),
+    Part("sgd_momentum", NB_MYTORCH, 3, "SGD.step with momentum",
+         Spec(_make_sgd(0.9), _run_sgd, mistakes=_sgd_mistakes)),
+    Part("sequential_forward", NB_MYTORCH, 1, "Sequential.forward",
+         Spec(_make_sequential, _run_sequential_forward)),
+    Part("sequential_backward", NB_MYTORCH, 3, "Sequential.backward",
+         Spec(_make_sequential, _run_sequential_backward, mistakes=_sequential_mistakes)),
+    Part("unitwise_forward", NB_MYTORCH, 3, "unitwise.forward (slides' forward pass)",
+         Spec(_make_unitwise, _run_unitwise_forward)),
+    Part("unitwise_backward", NB_MYTORCH, 5, "unitwise.derivative and unitwise.backward",
+         Spec(_make_unitwise, _run_unitwise_backward, mistakes=_unitwise_mistakes, stateful=True)),
+    Part("network", NB_MYTORCH, 10, "an MLP of your layers, end to end: every output and gradient",
+         Spec(_make_network, _run_network, mistakes=_network_mistakes, advice=(
+             "layers that pass alone can fail together: look for a cache shared between instances (a "
+             "class attribute or a global), a backward that changes in place what forward cached "
+             "(self.A **= 2; the next Linear cached the same array), or gradients added up instead of "
+             "overwritten. The outputs tell the pass: Y1, dLdX1, pass1/ (one forward and backward), "
+             "dLdX2, pass2/ (a second backward from the same forward), Y2, dLdX3, pass3/ (after a step)"))),
+    Part("training", NB_TRAIN, 10, "train(): an MLP trained on digits, 93% on unseen ones for all points",
+         Spec(_make_training, _run_training, judge_case=_judge_training, truth=_training_truth)),
+    # Last in the list though they follow training in its notebook: a part's cases are drawn from
+    # its index (references.build), so appending leaves every other part's cases as they were.
+    Part("concept_zero_one", NB_TRAIN, 2, "zero_one_staircase: where the 0/1 error steps, and its steps",
+         Spec(_make_zero_one, _run_zero_one, mistakes=_zero_one_mistakes, advice=(
+             "between two consecutive steps no prediction changes; evaluate the error once inside each "
+             "piece (at its middle, say), from a to the first step, between steps, and from the last to b"))),
+    Part("concept_smoothing", NB_TRAIN, 2,
+         "smoothed_ce_optimum_gap: the logit gap at cross-entropy's minimum",
+         Spec(_make_smoothing, _run_smoothing, mistakes=_smoothing_mistakes, advice=(
+             "at the minimum the gradient p - target (5.8) is zero, so softmax(z) equals the smoothed "
+             "target, and z_c - z_j = log(p_c / p_j); with alpha = 0 that never happens: return np.inf"))),
+    Part("concept_assumptions", NB_TRAIN, 1,
+         "broken_assumption: which of the three assumptions (slides 153-154) an operation breaks",
+         Spec(_make_assumptions, _run_assumptions, advice=(
+             "1: a unit's output reaches the other units of its own layer (a vector activation); 2: unit "
+             "outputs combine by something other than weighted addition (a product); 3: an activation "
+             "has a point without a derivative (a kink or a jump); 0: none of them"))),
+]

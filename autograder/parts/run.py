@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cases import SPECS, STABLE, _restore
+from .cases import STABLE, _restore
 from .compare import compare
 from . import BY_ID
 
@@ -100,7 +100,7 @@ def outputs(part, target, cases):
     """Run the student's code of `part` on every case: (outputs per case, error, warnings).
 
     Stops at the first case that raises; `error` then says which case and what was raised."""
-    spec, results, seen = SPECS[part], [], []
+    spec, results, seen = BY_ID[part].spec, [], []
     for number, case in enumerate(cases):
         try:
             (out, _), caught = _run_quietly(spec.run, target, case["inputs"], case["state"])
@@ -148,7 +148,7 @@ def own_or_injected(expected, out, rtol):
 
 def judge(part, cases, results, error="", caught=()):
     """Compare each case's outputs with its expected values: a PartResult."""
-    spec, result = SPECS[part], PartResult(part, not error, error=error, warnings=list(caught))
+    spec, result = BY_ID[part].spec, PartResult(part, not error, error=error, warnings=list(caught))
     if error:
         return result
     for number, (case, out) in enumerate(zip(cases, results)):
