@@ -46,7 +46,7 @@ from autograder.grading import exports, grade, gradebook, intake, sandbox  # noq
 from autograder.parts import ASSIGNMENT, BY_ID, NOTEBOOKS, TOTAL  # noqa: E402
 from autograder.parts.cells import grade_id  # noqa: E402
 
-TARGET = 1.0                                          # seconds of machine time per handin
+TARGET = 2.0                                          # seconds of machine time per handin
 
 
 def cpu():
