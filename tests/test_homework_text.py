@@ -41,3 +41,18 @@ def test_no_dollar_sign_touches_a_backtick(name):
     touching = [(i, line) for i, c in enumerate(cells) if c.cell_type == "markdown"
                 for line in c.source.splitlines() if "$`" in line]
     assert not touching, f"{name}: {touching[:3]}"
+
+
+HOMEWORK = sorted(str(p.relative_to(ROOT)) for folder in ("solutions", "assignments")
+                  for p in (ROOT / folder / "hw1").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("name", HOMEWORK)
+def test_every_figure_is_followed_by_a_caption_in_words(name):
+    """JupyterLab shows no alt text: a figure is described by a printed caption ("Figure: ...")
+    right after plt.show() in the cell that draws it, with what it shows and its markers."""
+    cells = nbformat.read(ROOT / name, as_version=4).cells
+    bare = [i for i, c in enumerate(cells) if c.cell_type == "code" and "plt.show()" in c.source
+            and 'print(f"Figure: ' not in c.source.split("plt.show()", 1)[1]
+            and 'print("Figure: ' not in c.source.split("plt.show()", 1)[1]]
+    assert not bare, f"{name}: cells {bare} draw a figure with no caption after it"
