@@ -1,4 +1,5 @@
-"""The inputs of every graded part of hw1, and how a part is run on a student's work.
+"""The graded parts of hw1: their registry (PARTS, at the end), the inputs of each, and how a
+part is run on a student's work.
 
 Student-safe: it holds inputs and the way each part is called, never an answer.
 Expected values come from running the reference on these inputs
