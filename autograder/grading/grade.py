@@ -185,20 +185,26 @@ def kernel_failures(path):
     return problems
 
 
-def cell_errors(folder):
-    """{grade id: the error its test cell ended with} in the autograded notebooks."""
-    errors = {}
+def graded_cells(folder):
+    """(grade id, cell) of every graded cell of the autograded notebooks in `folder`; a notebook
+    that cannot be read has none."""
     for nb in NOTEBOOKS:
         try:
             cells = nbformat.read(folder / nb, as_version=4).cells
         except Exception:
             continue
-        for c in cells:
-            gid = grade_id(c)
-            for o in c.get("outputs", []):
-                if gid and o.get("output_type") == "error":
-                    errors[gid] = f"{o.get('ename')}: {o.get('evalue', '')}"
-    return errors
+        yield from ((grade_id(c), c) for c in cells if grade_id(c))
+
+
+def error_text(output):
+    """An error output as one line: 'Name: message'."""
+    return f"{output.get('ename')}: {output.get('evalue', '')}"
+
+
+def cell_errors(folder):
+    """{grade id: the error its test cell ended with} in the autograded notebooks."""
+    return {gid: error_text(o) for gid, c in graded_cells(folder)
+            for o in c.get("outputs", []) if o.get("output_type") == "error"}
 
 
 def judge(course, sid):

@@ -24,11 +24,8 @@ import subprocess
 import tomllib
 from pathlib import Path
 
-import nbformat
-
 from ..course.paths import REFERENCE, ROOT, SOLUTIONS, STUBS
 from ..parts import ASSIGNMENT, NOTEBOOKS, PARTS
-from ..parts.cells import grade_id
 from . import grade, sandbox
 
 GRADER = "grader"            # the package's folder that holds the grader
@@ -141,25 +138,16 @@ def visible_tests(work):
     what the visible test says is kept: it states public values only."""
     folder = Path(work) / "course" / "autograded" / STUDENT / ASSIGNMENT
     found = {}
-    for nb in NOTEBOOKS:
-        try:
-            cells = nbformat.read(folder / nb, as_version=4).cells
-        except Exception:
-            continue
-        for cell in cells:
-            part = grade_id(cell)
-            if part is None:
-                continue
-            said = [line for o in cell.get("outputs", []) if o.get("output_type") == "stream"
-                    for line in o.get("text", "").splitlines() if line.startswith("visible test: ")]
-            errors = [f"{o.get('ename')}: {o.get('evalue', '')}" for o in cell.get("outputs", [])
-                      if o.get("output_type") == "error"]
-            if said:
-                found[part] = (True, "\n".join(said))
-            elif errors and re.match(r"AssertionError: visible test failed", errors[0]):
-                found[part] = (False, errors[0][len("AssertionError: "):])
-            else:
-                found[part] = (False, "the visible test did not finish: " + (errors[0] if errors else "no output"))
+    for part, cell in grade.graded_cells(folder):
+        said = [line for o in cell.get("outputs", []) if o.get("output_type") == "stream"
+                for line in o.get("text", "").splitlines() if line.startswith("visible test: ")]
+        errors = [grade.error_text(o) for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if said:
+            found[part] = (True, "\n".join(said))
+        elif errors and re.match(r"AssertionError: visible test failed", errors[0]):
+            found[part] = (False, errors[0][len("AssertionError: "):])
+        else:
+            found[part] = (False, "the visible test did not finish: " + (errors[0] if errors else "no output"))
     return {p.id: found.get(p.id, (False, "the visible test did not run")) for p in PARTS}
 
 
