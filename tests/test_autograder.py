@@ -539,6 +539,24 @@ def test_a_scratch_folder_over_its_bounds_is_named_and_links_are_not_followed(tm
     assert execute.scratch_overflow(scratch) == "its folder holds more than 20 files"
 
 
+def test_a_run_over_its_budget_returns_though_a_descendant_keeps_its_pipes(monkeypatch):
+    """nbgrader past its budget is killed with its process group; a descendant in a session of
+    its own (bwrap's --new-session) that still holds the output pipes must not hold up the run."""
+    import threading
+    from autograder.course import nbgrader_cli
+    monkeypatch.setattr(nbgrader_cli, "PIPES_S", 2, raising=False)
+    monkeypatch.setattr(nbgrader_cli, "_NBGRADER_MAIN", (
+        "import subprocess, sys, time\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(90)'], start_new_session=True)\n"
+        "time.sleep(90)\n"))
+    done = []
+    worker = threading.Thread(target=lambda: done.append(nbgrader_cli.run([], ".", budget=2, capture_output=True)),
+                              daemon=True)
+    worker.start()
+    worker.join(45)
+    assert done and done[0].returncode == nbgrader_cli.BUDGET_EXCEEDED, "the run waited on its pipes past its budget"
+
+
 def test_a_kernel_killed_for_its_scratch_folder_is_not_waited_for_forever(tmp_path, monkeypatch):
     """After the kill, the wait for the kernel's process is bounded: a process stuck in the
     kernel (uninterruptible sleep) must not hold up the whole class's grading."""

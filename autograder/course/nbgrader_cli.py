@@ -33,7 +33,14 @@ def run(args, cwd, budget, env=None, **kwargs):
             stdout, stderr = process.communicate(timeout=budget)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
-            stdout, stderr = process.communicate()
+            try:
+                stdout, stderr = process.communicate(timeout=PIPES_S)
+            except subprocess.TimeoutExpired:    # a descendant in a session of its own holds a pipe
+                stdout = stderr = None
+                try:
+                    process.wait(timeout=PIPES_S)
+                except subprocess.TimeoutExpired:
+                    pass                         # killed, not yet reaped (stuck in the kernel)
             process.returncode = BUDGET_EXCEEDED
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
@@ -48,6 +55,7 @@ def die_with_parent(parent):
         sys.exit(f"{parent} ended before this process started: nothing to do")
 
 
+PIPES_S = 10                 # seconds to read what a killed run left in its pipes
 BUDGET_EXCEEDED = -999
 NO_KERNEL_S = 600       # a command that runs no student code: generous, but bounded
 
