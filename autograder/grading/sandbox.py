@@ -150,7 +150,10 @@ def bwrap_argv(connection_file, cwd, scratch):
     if sockets:
         bind("--bind", sockets, sockets)
     bind("--bind", scratch, cwd)
-    argv += ["--chdir", cwd]
+    # The sandbox's root is a tmpfs holding the folders made for the binds above. Started by an
+    # ordinary user, bwrap makes them as that user, whom the kernel is in its user namespace:
+    # read-only, or the kernel could write there. What stays writable is bound or mounted on top.
+    argv += ["--remount-ro", "/", "--chdir", cwd]
     for name, value in _environment().items():
         argv += ["--setenv", name, value]
     return argv

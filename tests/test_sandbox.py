@@ -1,0 +1,83 @@
+"""The sandbox's walls, checked directly (fast): where a process that `sandbox.bwrap_argv`
+starts can write, with the grader as root (the kernel becomes nobody) and as an ordinary user
+(the kernel keeps the grader's uid, in bubblewrap's user namespace). The hostile class
+(test_hostile.py) attacks the same walls through whole handins, slowly."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import accounts
+from autograder.grading import sandbox
+
+pytestmark = pytest.mark.skipif(not sandbox.bwrap_available(), reason="bubblewrap is not installed")
+
+WRITES = r"""
+import json, os
+import autograder
+package = os.path.dirname(autograder.__file__)
+def can_write(path):
+    try:
+        with open(path, "w") as f:
+            f.write("x")
+        return True
+    except OSError:
+        return False
+print(json.dumps({"package": can_write(os.path.join(package, "pwned.pth")),
+                  "above_package": can_write(os.path.join(os.path.dirname(package), "pwned.pth")),
+                  "root": can_write("/pwned"), "home": can_write(os.path.join(os.environ["HOME"], "..", "pwned")),
+                  "scratch": can_write("written.txt"), "tmp": can_write("/tmp/written.txt")}))
+"""
+# Only its own folder (nbgrader's folder, bound from its scratch copy) and /tmp.
+EXPECTED = {"package": False, "above_package": False, "root": False, "home": False, "scratch": True, "tmp": True}
+
+
+@pytest.fixture
+def folders():
+    """(connection file, nbgrader's folder, scratch) in a folder every uid may enter."""
+    base = Path(tempfile.mkdtemp(prefix="ag-sandbox-", dir="/tmp"))
+    os.chmod(base, 0o755)
+    connection = base / "kernel.json"
+    connection.write_text(json.dumps({"transport": "tcp", "ip": "127.0.0.1"}))
+    connection.chmod(0o644)
+    cwd = base / "autograded" / "s" / "hw1"
+    cwd.mkdir(parents=True)
+    (cwd / "2_mytorch.ipynb").write_text("{}")
+    yield connection, cwd, base / "scratch"
+    shutil.rmtree(base)
+
+
+def _run(argv):
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_as_the_caller_the_kernel_writes_only_its_folder_and_tmp(folders):
+    connection, cwd, scratch = folders
+    sandbox.prepare_scratch(cwd, scratch)
+    argv = sandbox.bwrap_argv(connection, cwd, scratch) + ["--", *sandbox._drop_privileges(),
+                                                          sys.executable, "-c", WRITES]
+    assert _run(argv) == EXPECTED
+    assert (scratch / "written.txt").exists()
+
+
+def test_as_an_unprivileged_grader_the_kernel_writes_only_its_folder_and_tmp(folders, tmp_path):
+    """The grader as uid 65534, bubblewrap started by it (so the folders bwrap makes for its
+    binds belong to the kernel's own uid: the sandbox's root must be read-only)."""
+    if why := accounts.unavailable():
+        pytest.skip(why)
+    connection, cwd, scratch = folders
+    sandbox.prepare_scratch(cwd, scratch)
+    for p in [scratch, *scratch.rglob("*")]:
+        os.chown(p, sandbox.SANDBOX_UID, sandbox.SANDBOX_UID)
+    uid = sandbox.SANDBOX_UID
+    argv = accounts.Accounts(tmp_path).view(
+        ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--",
+         *sandbox.bwrap_argv(connection, cwd, scratch), "--", sys.executable, "-c", WRITES])
+    assert _run(argv) == EXPECTED
