@@ -76,7 +76,9 @@ def test_every_equation_the_library_cites_is_numbered_in_a_lecture():
 
 def repository_files():
     """Every file of the repository (tracked, or new and not ignored), outside .git."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    # safe.directory: CI's second pass runs as an account that does not own the clone
+    listed = subprocess.run(["git", "-c", f"safe.directory={ROOT}", "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard"],
                             cwd=ROOT, capture_output=True, text=True, check=True).stdout
     return [ROOT / name for name in sorted(set(listed.split("\0"))) if name and (ROOT / name).is_file()]
 
