@@ -18,10 +18,10 @@ def test_training_curve_blames_its_dips_on_minibatch_noise(name):
 
 @pytest.mark.parametrize("name", TRAINING)
 def test_the_operations_table_lists_what_broken_assumption_is_asked(name):
-    """The grader asks about cases.OPERATIONS, all of them in the hidden test: the notebook's
+    """The grader asks about cases.concepts.OPERATIONS, all of them in the hidden test: the notebook's
     table must define exactly those (a name missing there could not be answered)."""
     import re
-    from autograder.parts.cases import OPERATIONS
+    from autograder.parts.cases.concepts import OPERATIONS
     cells = nbformat.read(ROOT / name, as_version=4).cells
     text = next(c.source for c in cells if "`concept_assumptions`" in c.source and "| `operation` |" in c.source)
     assert re.findall(r'^\| `"(\w+)"` \|', text, flags=re.M) == list(OPERATIONS), name

@@ -281,11 +281,11 @@ def test_recorded_predictions_are_never_believed(training_ns):
 
 @pytest.mark.parametrize("accuracy, points", [(0.80, 0.0), (0.83, 0.0), (0.88, 5.0), (0.93, 10.0), (0.99, 10.0)])
 def test_training_points_are_linear_from_83_to_93_percent(accuracy, points):
-    from autograder.parts import cases
+    from autograder.parts.cases import training
     labels = np.arange(1000) % 10
     got = labels.copy()
     got[:round((1 - accuracy) * 1000)] += 1
-    verdict, fraction = cases._judge_training({"predictions": got}, {"predictions": labels})
+    verdict, fraction = training._judge_training({"predictions": got}, {"predictions": labels})
     assert fraction * 10 == pytest.approx(points) and verdict.passed == (points == 10)
 
 

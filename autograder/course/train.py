@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from ..parts.cases import TRAINING_FULL
+from ..parts.cases.training import TRAINING_FULL
 from ..parts.data import digits_split
 from .paths import reference
 

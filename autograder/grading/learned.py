@@ -1,16 +1,16 @@
 """The training part's learned weights, run through the reference forward pass.
 
 The student's train() ran in the sandboxed kernel, which recorded the model's layer names and
-each Linear's W{k}, b{k} (cases._run_training). Here, in the grading process, they become a
-network of the REFERENCE layers, evaluated on test digits the kernel was never given: whatever
-the student's classes do in forward, only weights that classify earn points. Everything read
-comes from a record the student's code could have written, so everything is checked first.
+each Linear's W{k}, b{k} (cases.training._run_training). Here, in the grading process, they
+become a network of the REFERENCE layers, evaluated on test digits the kernel was never given:
+whatever the student's classes do in forward, only weights that classify earn points. Everything
+read comes from a record the student's code could have written, so everything is checked first.
 """
 import threading
 
 import numpy as np
 
-from ..parts.cases import LAYERS
+from ..parts.cases.training import LAYERS
 
 INPUT_WIDTH, CLASSES = 64, 10
 MAX_LAYERS, MAX_PARAMETERS = 32, 4_000_000

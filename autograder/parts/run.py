@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cases import STABLE, _restore
+from .cases.spec import STABLE, _restore
 from .compare import compare
 from . import BY_ID
 
@@ -126,7 +126,7 @@ def where(error):
 
 
 def own_or_injected(expected, out, rtol):
-    """Which of a backward case's two runs (cases._backward_case) to judge, and why.
+    """Which of a backward case's two runs (cases.spec._backward_case) to judge, and why.
 
     Returns (outputs, note, error): the own run's outputs when the student's forward returned
     the expected "forward/..." values (then a raise in their backward is `error`), else the
