@@ -1,6 +1,11 @@
-"""Shared fixtures: the reference library and the generated stubs, each under its own name."""
+"""Shared fixtures: the reference library and the generated stubs, each under its own name; the
+lectures executed once per test run; a gradebook per backend."""
+import json
+
+import nbformat
 import pytest
 
+from autograder.course import lectures
 from autograder.course.paths import STUBS, reference
 from autograder.student import load_package
 
@@ -44,3 +49,59 @@ def db_url(request):
     url, drop = make_database(request.param)
     yield url
     drop()
+
+
+def execute_lectures(paths):
+    """{str(path): the notebook executed as Run All does (stopping at its first error), or the
+    text of the error where it stopped}, by lectures.execute_all, the `site` command's runner."""
+    from nbclient.exceptions import CellExecutionError
+    execute = lectures.execute
+
+    def run(path, allow_errors=False):
+        try:
+            return execute(path, allow_errors)
+        except CellExecutionError as error:
+            return str(error)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lectures, "execute", run)
+        return {str(path): nb for path, nb in zip(paths, lectures.execute_all(paths))}
+
+
+@pytest.fixture(scope="session")
+def executed_lectures(tmp_path_factory, worker_id):
+    """A function: lecture paths -> {path: the notebook executed by execute_lectures, or the
+    text of the error where Run All stopped}. Each notebook is executed once in the whole test
+    run (test_lectures.py checks them all, test_accessibility.py builds its site from the
+    solutions): a session fixture runs once in each pytest-xdist worker, so, as xdist's docs
+    show ("Making session-scoped fixtures execute only once"), the workers keep the runs in a
+    JSON file in the run's shared temporary folder (each worker's basetemp is a folder of it,
+    emptied by the controller when the run starts), under a file lock: the first worker to ask
+    for a notebook executes it, the others wait and read it."""
+    from contextlib import nullcontext
+
+    from filelock import FileLock
+    shared = None if worker_id == "master" else tmp_path_factory.getbasetemp().parent / "executed_lectures.json"
+    runs = {}
+
+    def executed(paths):
+        if any(str(path) not in runs for path in paths):
+            with FileLock(f"{shared}.lock") if shared else nullcontext():
+                if shared and shared.is_file():
+                    runs.update(json.loads(shared.read_text()))
+                missing = [path for path in paths if str(path) not in runs]
+                if missing:
+                    runs.update(execute_lectures(missing))
+                    if shared:
+                        shared.write_text(json.dumps(runs))
+        return {path: nbformat.from_dict(runs[str(path)]) if isinstance(runs[str(path)], dict) else runs[str(path)]
+                for path in paths}
+    return executed
+
+
+def ran(path, executed):
+    """The executed notebook at `path`, or a failure naming the cell where Run All stopped."""
+    nb = executed[path]
+    if isinstance(nb, str):
+        pytest.fail(f"{path.parent.name}/{path.name}: Run All stops at an error:\n{nb}"[:3000])
+    return nb

@@ -172,14 +172,21 @@ def audit(folder):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """The site, built by the README's command (every lecture executed), and its audit."""
+def site(tmp_path_factory, executed_lectures):
+    """The site, built by the README's command, and its audit. The command's execution of every
+    lecture is the one the whole test run shares (conftest's executed_lectures, which runs them
+    with the command's own runner, lectures.execute_all)."""
     missing = browser_missing()
     if missing:
         pytest.skip(missing)
     from autograder.__main__ import main
+    from conftest import ran
     out = tmp_path_factory.mktemp("site")
-    assert main(["site", "--out", str(out)]) == 0
+    runs = executed_lectures(lectures.sources())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lectures, "execute_all",
+                      lambda paths, allow_errors=False: [ran(p, runs) for p in paths])
+        assert main(["site", "--out", str(out)]) == 0
     return out, audit(out)
 
 

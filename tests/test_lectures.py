@@ -1,7 +1,7 @@
 """The lecture notebooks: fresh student copies, no stored outputs, everything runs, the site renders.
 
-The slow tests execute every lecture twice (solutions and student copy) in one
-module-scoped fixture; they cover whatever notebooks exist in solutions/lectures/.
+The slow tests execute every lecture twice (solutions and student copy) in one fixture, shared
+with the site's audit; they cover whatever notebooks exist in solutions/lectures/.
 """
 import ast
 import re
@@ -13,6 +13,7 @@ import pytest
 from autograder.course import lectures
 from autograder.__main__ import main
 from colour_vision import MIN_DELTA_E, confusable, disordered
+from conftest import ran
 
 SOURCES = lectures.sources()
 STUDENT = [lectures.LECTURES / path.name for path in SOURCES]
@@ -458,30 +459,11 @@ def test_a_widget_shows_its_figure_once_in_a_live_kernel(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def executed():
-    """Every lecture, solutions and student copies, executed once as Run All does: stopping at
-    the first error (allow_errors=False), which is then stored in place of the notebook."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from nbclient.exceptions import CellExecutionError
-
-    def run(path):
-        try:
-            return lectures.execute(path, allow_errors=False)
-        except CellExecutionError as error:
-            return error
-
-    import matplotlib.font_manager  # noqa: F401  as execute_all does, before the kernels start
-    with ThreadPoolExecutor(2) as pool:
-        return dict(zip(ALL, pool.map(run, ALL)))
-
-
-def ran(path, executed):
-    """The executed notebook at `path`, or a failure naming the cell where Run All stopped."""
-    nb = executed[path]
-    if isinstance(nb, Exception):
-        pytest.fail(f"{path.parent.name}/{path.name}: Run All stops at an error:\n{nb}"[:3000])
-    return nb
+def executed(executed_lectures):
+    """Every lecture, solutions and student copies, executed as Run All does: stopping at the
+    first error (allow_errors=False), whose text is then stored in place of the notebook; once
+    in the whole test run (conftest's executed_lectures)."""
+    return executed_lectures(ALL)
 
 
 def problems(path, nb, skip=()):
