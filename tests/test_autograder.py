@@ -580,9 +580,8 @@ def test_a_kernel_killed_for_its_scratch_folder_is_not_waited_for_forever(tmp_pa
     monkeypatch.setattr(execute, "SCRATCH_ENTRIES", 1)
     for i in range(3):
         (tmp_path / f"f{i}").touch()
-    monkeypatch.setenv("AUTOGRADER_SCRATCH", str(tmp_path))
     runner = execute.GradingExecute()
-    runner._overflow, runner._exit, runner._process = None, None, Stuck()
+    runner._overflow, runner._exit, runner._process, runner._scratch = None, None, Stuck(), str(tmp_path)
     with pytest.raises(DeadKernelError, match="more than 1 files"):
         runner._stop_if_overflowing()
 

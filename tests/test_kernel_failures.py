@@ -2,7 +2,8 @@
 exits at start, one that never gets ready, one that ignores the interrupt at the per-cell
 timeout, one that prints far too much, and one that shows the kernels use no TCP port.
 Each such student finishes within its budget with a message naming the cause; the honest
-students get exactly the grade they get alone (test_grading_runs.EXPECTED)."""
+students, each graded in one nbgrader process with a student who hangs, get exactly the
+grade they get alone (test_grading_runs.EXPECTED)."""
 import json
 import re
 import shutil
@@ -22,6 +23,7 @@ from mistakes import MISTAKES
 pytestmark = pytest.mark.slow
 UNSAFE = not sandbox.bwrap_available()
 TIMEOUT = 20                      # per cell: shorter than the default, so the interrupt case is quick
+JOBS = 2
 
 
 def _append_cell(stage, notebook, source):
@@ -102,7 +104,7 @@ def graded(tmp_path_factory):
         make(stage)
         handin.pack(stage, handins / f"{name}.zip")
     course = tmp / "course"
-    markers, failures = grade.grade(handins, course, timeout=TIMEOUT, jobs=2, log=lambda line: None,
+    markers, failures = grade.grade(handins, course, timeout=TIMEOUT, jobs=JOBS, log=lambda line: None,
                                     unsafe_no_sandbox=UNSAFE)
     return {"markers": markers, "failures": failures, "course": course}
 
@@ -113,6 +115,29 @@ def _said(marker):
 
 def test_honest_students_get_exactly_their_grade_alone(graded):
     for sid, total in HONEST.items():
+        assert sum(graded["markers"][sid]["scores"].values()) == total, _said(graded["markers"][sid])
+        assert graded["markers"][sid]["problems"] == []
+
+
+def test_students_share_an_nbgrader_process(graded):
+    """One nbgrader autograde per batch of students, not one per student (its start-up is
+    most of its cost): counted in the logs, where each autograde is written as it starts."""
+    course, sids = graded["course"], sorted(graded["markers"])
+    autogrades = sum(line.startswith("$ nbgrader autograde ") for log in (course / "logs").rglob("*.log")
+                     for line in log.read_text().splitlines())
+    assert autogrades < len(sids)
+    assert autogrades == len(grade.batches(sids, JOBS))
+
+
+HANGS = {"never_ready", "ignores_interrupts"}     # a kernel that never starts; a cell that never stops
+
+
+def test_a_student_who_hangs_changes_no_batch_mates_score(graded):
+    for sid, total in HONEST.items():
+        log = (graded["course"] / "logs" / f"{sid}.log").read_text()
+        batch = re.search(r"autograded in one nbgrader process with: (.*) \(its output", log)
+        assert batch, log
+        assert set(batch.group(1).split(", ")) - {sid} & HANGS, batch.group(1)   # the premise
         assert sum(graded["markers"][sid]["scores"].values()) == total, _said(graded["markers"][sid])
         assert graded["markers"][sid]["problems"] == []
 

@@ -13,10 +13,10 @@ does not stop when interrupted, and deletes the notebooks it had finished. Here:
   one that ignores the interrupt sent at the per-cell timeout after nbclient's IOPub wait.
   The notebook is then run once more in a fresh kernel; if that fails too, the cell where it
   failed gets an error naming the cause and the kernel's stderr, later cells stay unrun, and
-  nbgrader goes on with the next notebook. The cause is also appended to the file named by
-  AUTOGRADER_KERNEL_FAILURES (grade.py reads it into the student's report).
+  nbgrader goes on with the next notebook. The cause is also appended to the student's
+  failures file (grade.py reads it into the student's report).
 - **The scratch folder is bounded**: checked after each cell and every second while one
-  runs, a kernel whose folder (AUTOGRADER_SCRATCH, the only disk it can write) holds more
+  runs, a kernel whose scratch folder (the only disk it can write) holds more
   than SCRATCH_MB or SCRATCH_ENTRIES files is killed, the cause says so, and no later kernel
   of that student starts (the folder is still full). It can overshoot by what one second of
   writing adds; each file is bounded by the sandbox's file-size limit.
@@ -24,12 +24,20 @@ does not stop when interrupted, and deletes the notebooks it had finished. Here:
   beyond DISPLAY_CAP: figures are larger than text) is counted, not kept, so a print left in
   a layer cannot bloat this process, the autograded notebook or the feedback; the cell then
   says how much it printed.
+- **Each student's kernels are their own**: one nbgrader process grades a batch of students
+  (grade.py), one after another. Which student a notebook is, nbgrader says in its resources;
+  from it come the student's scratch folder and failures file (the templates
+  AUTOGRADER_STUDENT_SCRATCH and AUTOGRADER_KERNEL_FAILURES, `{student}` replaced), and the
+  scratch folder is passed to the kernel (sandbox.main) in its environment alone. Every kernel
+  gets a fresh socket folder, the one folder of this process the sandbox lets it write: what a
+  kernel leaves there no later kernel, a batch-mate's included, can find.
 """
 import json
 import os
 import signal
 import subprocess
 import tempfile
+from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
@@ -45,7 +53,9 @@ ERROR_CAP = 10_000           # characters kept of an error's message, and of eac
 TRACEBACK_ENTRIES = 30       # traceback entries kept (the last ones: where it was raised)
 STDERR_TAIL = 4096           # bytes of the kernel's stderr read back, of which the last STDERR_LINES lines
 STDERR_LINES = 12
-FAILURES_ENV = "AUTOGRADER_KERNEL_FAILURES"
+FAILURES_ENV = "AUTOGRADER_KERNEL_FAILURES"      # the student's failures file, {student} in it
+SCRATCH_ENV = "AUTOGRADER_STUDENT_SCRATCH"      # the student's scratch folder, {student} in it
+STUDENT = "{student}"
 SCRATCH_MB = 512             # disk the kernel's scratch folder may use (allocated blocks, not sizes)
 SCRATCH_ENTRIES = 10_000     # files and folders in it
 KILL_WAIT_S = 10             # seconds to wait for a killed kernel's process to be reaped
@@ -111,6 +121,7 @@ class GradingExecute(Execute):
         """The executed notebook and resources, as nbgrader's Execute returns them; a notebook
         whose kernel failed twice comes back with the failure recorded instead of raising."""
         name = (resources or {}).get("nbgrader", {}).get("notebook") or (resources or {}).get("unique_key", "?")
+        self._scratch, self._failures = (self._of_student(resources, env) for env in (SCRATCH_ENV, FAILURES_ENV))
         causes, stderr = [], ""
         for attempt in (1, 2):
             self._stderr = self._process = self._exit = self._cell = self._overflow = None
@@ -128,13 +139,37 @@ class GradingExecute(Execute):
         self._record(nb, causes, stderr, name)
         return nb, resources
 
+    @staticmethod
+    def _of_student(resources, env):
+        """The template in the environment variable `env` for the student of this notebook
+        (nbgrader's resources), or None without one. Fails closed on a student id that is
+        not one folder name (nbgrader takes it from submitted/<student>/)."""
+        template = os.environ.get(env)
+        if not template:
+            return None
+        student = str(((resources or {}).get("nbgrader") or {}).get("student") or "")
+        if not student or student.startswith(".") or "/" in student or os.sep in student:
+            raise RuntimeError(f"no student's folder is named {student!r}: not graded")
+        return template.replace(STUDENT, student)
+
     # -- the kernel's process and stderr
+
+    def create_kernel_manager(self):
+        """nbclient's, with a socket folder of this kernel's own (c.KernelManager.ip names
+        the process's runtime folder): the sandbox binds it writable."""
+        km = super().create_kernel_manager()
+        if km.transport == "ipc":
+            km.ip = str(Path(tempfile.mkdtemp(prefix="kernel-", dir=Path(km.ip).parent)) / "kernel")
+        return km
 
     def start_new_kernel(self, **kwargs):
         if self._over_bounds():        # a kernel before this one filled it: no kernel can run there
             raise RuntimeError(self._overflow)
         self._stderr = tempfile.TemporaryFile(prefix="kernel-stderr-")
-        super().start_new_kernel(stderr=self._stderr, **kwargs)
+        env = {k: v for k, v in os.environ.items() if k not in (SCRATCH_ENV, FAILURES_ENV, "AUTOGRADER_SCRATCH")}
+        if self._scratch:
+            env["AUTOGRADER_SCRATCH"] = self._scratch    # sandbox.main: this student's folder
+        super().start_new_kernel(stderr=self._stderr, env=env, **kwargs)
         self._process = getattr(getattr(self.km, "provisioner", None), "process", None)
 
     def _note_exit(self):
@@ -143,9 +178,8 @@ class GradingExecute(Execute):
             self._exit = self._process.poll()
 
     def _over_bounds(self):
-        """Why the kernel's scratch folder (AUTOGRADER_SCRATCH) is over its bounds, once found; ''."""
-        scratch = os.environ.get("AUTOGRADER_SCRATCH")
-        self._overflow = self._overflow or (scratch and scratch_overflow(scratch)) or ""
+        """Why the kernel's scratch folder is over its bounds, once found; ''."""
+        self._overflow = self._overflow or (self._scratch and scratch_overflow(self._scratch)) or ""
         return self._overflow
 
     def _stop_if_overflowing(self):
@@ -201,7 +235,7 @@ class GradingExecute(Execute):
 
     def _record(self, nb, causes, stderr, name):
         """Fail closed: the failing cell says why, the cells after it are left unrun, and the
-        failure is appended to the grader's file (FAILURES_ENV) for the student's report."""
+        failure is appended to the student's failures file for their report."""
         code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         at = self._cell if self._cell is not None else (code[0] if code else None)
         for i in code:              # what an earlier attempt left there is not this notebook's result
@@ -214,8 +248,8 @@ class GradingExecute(Execute):
             if stderr:
                 nb.cells[at].outputs.append(new_output("stream", name="stdout",
                                                        text=f"The kernel's last lines on stderr:\n{stderr}\n"))
-        if os.environ.get(FAILURES_ENV):
-            with open(os.environ[FAILURES_ENV], "a") as f:
+        if self._failures:
+            with open(self._failures, "a") as f:
                 f.write(json.dumps({"notebook": name, "causes": causes, "stderr": stderr}) + "\n")
 
     # -- the cell being run, and its output cap

@@ -13,13 +13,18 @@ student. The course directory is nbgrader's own layout:
     DIR/scratch/<s>/         the copy the student's sandboxed kernel works in; its hidden-test records
     DIR/graded/<s>.json      one per finished student: what makes a rerun skip or redo them
     DIR/exports/             grades.csv, gradescope/<s>/results.json, autolab/<s>.json
-    DIR/logs/<s>.log         nbgrader's output for each student
+    DIR/logs/<s>.log         nbgrader's output for each student (or which batch's log holds it:
+    DIR/logs/batches/<s>.log   one per nbgrader process of several students, named by the first)
 
-How a student is graded (`grade_one`): the handin is unpacked (intake.py; a missing or
-unreadable notebook is replaced by the released one, a missing mytorch/ by the stubs, so the
-rest is still graded); nbgrader autogrades it in the sandboxed kernel (sandbox.py: no
-privileges, no network, per-cell timeout, limits, the hidden expected values absent) within
-a wall-clock budget (`budget`); every part is then judged from the records its hidden test
+How a student is graded (`grade_batch`, each of the --jobs workers taking a batch of students
+at a time): the handin is unpacked (intake.py; a missing or unreadable notebook is replaced
+by the released one, a missing mytorch/ by the stubs, so the rest is still graded); one
+nbgrader autograde grades the batch's handins one after another, each notebook in a
+sandboxed kernel of its student's own (sandbox.py: no privileges, no network, per-cell
+timeout, limits, the student's own scratch folder, the hidden expected values absent),
+within a wall-clock budget (`budget`, the sum of theirs); a student that process did not
+finish (a crash, the budget) is graded again alone, as in a batch of one, so a handin that
+breaks nbgrader costs only its own points. Every part is then judged from the records its hidden test
 wrote in the scratch folder, failing closed, and that score is written into the gradebook. A
 kernel that exits, never gets ready, dies in a cell or ignores the interrupt at the per-cell
 timeout is retried once in a fresh kernel, then its notebook is recorded with the cells it
@@ -62,14 +67,15 @@ class Kernel:
     memory_mb: int = sandbox.MEMORY_MB
     unsafe_no_sandbox: bool = False    # bubblewrap off: for a machine without it, never for a class
 
-    def environment(self, scratch, seconds, failures):
-        """What nbgrader passes on to sandbox.main for one student (nothing else reaches the
-        kernel), and the file where execute.py notes the student's failed kernels."""
-        from .execute import FAILURES_ENV
-        return {"AUTOGRADER_SCRATCH": str(scratch), "AUTOGRADER_CPU_SECONDS": str(int(seconds)),
+    def environment(self, course, seconds):
+        """What nbgrader passes on to execute.GradingExecute, which makes each student's
+        scratch folder and failures file of the templates here, and to sandbox.main (nothing
+        else reaches the kernel). `seconds`: each kernel's CPU-time limit."""
+        from .execute import FAILURES_ENV, SCRATCH_ENV, STUDENT
+        return {SCRATCH_ENV: str(scratch_folder(course, STUDENT)), "AUTOGRADER_CPU_SECONDS": str(int(seconds)),
                 "AUTOGRADER_KERNEL_MEMORY_MB": str(self.memory_mb),
                 "AUTOGRADER_SANDBOX": "none" if self.unsafe_no_sandbox else "bwrap",
-                FAILURES_ENV: str(failures)}
+                FAILURES_ENV: str(failures_file(course, STUDENT))}
 
 
 def nbgrader(course, log, *args, budget=nbgrader_cli.NO_KERNEL_S, env=None):
@@ -131,23 +137,81 @@ def scratch_folder(course, sid):
     return course / "scratch" / sid
 
 
+def failures_file(course, sid):
+    """Where execute.py notes the student's failed kernels (`kernel_failures` reads it)."""
+    return course / "logs" / f"{sid}.kernels.jsonl"
+
+
+def _fresh(course, sid):
+    """Nothing of an earlier grading of the student left: scratch, failures, autograded notebooks."""
+    shutil.rmtree(scratch_folder(course, sid), ignore_errors=True)
+    shutil.rmtree(course / "autograded" / sid, ignore_errors=True)
+    failures_file(course, sid).unlink(missing_ok=True)
+
+
+def _finished(course, sid):
+    """Whether every notebook of the student is in autograded/."""
+    return all((course / "autograded" / sid / ASSIGNMENT / nb).exists() for nb in NOTEBOOKS)
+
+
+# Students per nbgrader process. Its start-up (1.9 s of CPU, bench/README.md) is paid once per
+# batch; a run that is killed redoes at most one unfinished batch per worker.
+BATCH = 10
+
+
+def batches(sids, jobs):
+    """`sids` in batches, each graded by one nbgrader process: as many batches as workers, or
+    more of at most BATCH students, dealt in turn (sorted)."""
+    sids = sorted(sids)
+    count = max(jobs, -(-len(sids) // BATCH))
+    return [b for b in (sids[k::count] for k in range(count)) if b]
+
+
+def _autograde_batch(course, sids, everyone, kernel):
+    """One nbgrader autograde over the students `sids` (all through intake; `everyone`: every
+    student of the run). Its wall-clock budget is the sum of theirs; each kernel is still one
+    student's, sandboxed, with the student's own scratch folder, CPU limit and failures file
+    (execute.py). Returns {student: seconds of the run spent on them}: nbgrader grades them
+    one after another, so a student's share runs from the end of the one before (or the
+    run's start) to when their last notebook was written."""
+    log = course / "logs" / "batches" / f"{sids[0]}.log"
+    log.parent.mkdir(exist_ok=True)
+    log.write_text("")
+    for sid in sids:
+        (course / "logs" / f"{sid}.log").write_text(
+            f"autograded in one nbgrader process with: {', '.join(sids)} (its output: {log})\n")
+    # nbgrader grades the students its glob '*' finds in submitted/ but those it is told to leave
+    others = ({p.name for p in (course / "submitted").iterdir()} | set(everyone)) - set(sids)
+    if any("," in sid for sid in others):             # it splits that list at commas: no batch,
+        return dict.fromkeys(sids, 0.0)               # each is graded alone
+    per_student = budget(course, kernel.timeout, NOTEBOOKS)
+    start = time.time()
+    nbgrader(course, log, "autograde", ASSIGNMENT, "--student", "*", "--force",
+             f"--CourseDirectory.student_id_exclude={','.join(sorted(others))}",
+             budget=per_student * len(sids), env=kernel.environment(course, per_student))
+    ends = {sid: max((p.stat().st_mtime for p in (course / "autograded" / sid / ASSIGNMENT).glob("*.ipynb")),
+                     default=start) for sid in sids}
+    before, shares = start, {}
+    for sid in sorted(sids, key=ends.get):
+        shares[sid], before = max(0.0, ends[sid] - before), max(before, ends[sid])
+    return shares
+
+
 def _autograde(course, sid, log, kernel):
     """nbgrader autograde for one student; notebooks nbgrader did not finish are redone alone,
     and failing that recorded without execution. Returns problems (list of str)."""
-    out, scratch = course / "autograded" / sid / ASSIGNMENT, scratch_folder(course, sid)
-    failures = course / "logs" / f"{sid}.kernels.jsonl"
-    shutil.rmtree(scratch, ignore_errors=True)            # a fresh copy for every grading
-    failures.unlink(missing_ok=True)
+    out, failures = course / "autograded" / sid / ASSIGNMENT, failures_file(course, sid)
+    _fresh(course, sid)                                   # a fresh copy for every grading
     limit = budget(course, kernel.timeout, NOTEBOOKS)
     nbgrader(course, log, "autograde", ASSIGNMENT, "--student", sid, "--force", budget=limit,
-             env=kernel.environment(scratch, limit, failures))
+             env=kernel.environment(course, limit))
     problems = []
     for nb in NOTEBOOKS:
         if (out / nb).exists():
             continue
         stem, limit = nb[:-len(".ipynb")], budget(course, kernel.timeout, [nb])
         code = nbgrader(course, log, "autograde", ASSIGNMENT, "--student", sid, "--notebook", stem,
-                        "--force", budget=limit, env=kernel.environment(scratch, limit, failures))
+                        "--force", budget=limit, env=kernel.environment(course, limit))
         if code == nbgrader_cli.BUDGET_EXCEEDED:
             problems.append(f"{nb}: grading stopped after {limit} s (its wall-clock budget); "
                             f"parts it had not finished score zero")
@@ -221,8 +285,48 @@ def judge(course, sid):
     return {p.id: results[p.id].score for p in PARTS}, results
 
 
-def grade_one(course, sid, path, version, db_url, force=False, kernel=Kernel()):
-    """Grade one student from start to finish; returns their marker (scores and problems)."""
+def grade_batch(course, handins, version, db_url, force=False, kernel=Kernel(), everyone=()):
+    """Grade the students `handins` ({student: handin path}) from start to finish, their
+    notebooks in one nbgrader process (`_autograde_batch`); a student it did not finish is
+    graded again alone (`_autograde`), so a handin that breaks nbgrader costs only its own
+    points. `everyone`: every student of the run (others' folders nbgrader must leave alone).
+    Returns {student: their marker (scores and problems), or the exception that stopped it}."""
+    results, taken = {}, {}
+    for sid, path in handins.items():
+        try:
+            results[sid] = _skip_or_intake(course, sid, path, version, force, taken)
+        except Exception as e:     # our own failure: this student only
+            results[sid] = e
+    sids = sorted(taken)
+    shares = dict.fromkeys(sids, 0.0)
+    try:
+        for sid in sids:
+            _fresh(course, sid)
+        if len(sids) > 1:
+            shares = _autograde_batch(course, sids, set(everyone) | set(handins), kernel)
+    except Exception as e:         # then each is graded alone
+        for sid in sids:
+            with open(course / "logs" / f"{sid}.log", "a") as log:
+                log.write(f"\nits batch failed: {type(e).__name__}: {e}\n")
+    for sid in sids:
+        digest, problems, seconds = taken[sid]
+        try:
+            seconds += shares[sid]
+            if len(sids) > 1 and _finished(course, sid):
+                problems += kernel_failures(failures_file(course, sid))
+            else:                  # alone, or again alone: as a batch of one
+                start = time.perf_counter()
+                problems += _autograde(course, sid, course / "logs" / f"{sid}.log", kernel)
+                seconds += time.perf_counter() - start
+            results[sid] = _conclude(course, sid, digest, version, db_url, problems, seconds)
+        except Exception as e:
+            results[sid] = e
+    return results
+
+
+def _skip_or_intake(course, sid, path, version, force, taken):
+    """The student's marker if they are graded already (same handin, same assignment);
+    otherwise their handin is taken in and `taken[sid]` = (digest, problems, seconds)."""
     marker = course / "graded" / f"{sid}.json"
     files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
     digest = _digest(files, path if path.is_dir() else None)
@@ -230,19 +334,25 @@ def grade_one(course, sid, path, version, db_url, force=False, kernel=Kernel()):
         done = json.loads(marker.read_text())
         if done.get("digest") == digest and done.get("version") == version:
             return {**done, "skipped": True}
-    log = course / "logs" / f"{sid}.log"
-    log.write_text("")
+    (course / "logs" / f"{sid}.log").write_text("")
     start = time.perf_counter()
     problems = intake(course, sid, path)
-    problems += _autograde(course, sid, log, kernel)
+    taken[sid] = (digest, problems, time.perf_counter() - start)
+    return None
+
+
+def _conclude(course, sid, digest, version, db_url, problems, seconds):
+    """Judge the student, store their scores and write their marker (atomically: a student
+    is finished or not at all); returns the marker."""
     scores, results = judge(course, sid)
     store(db_url, sid, scores)
     done = {"student": sid, "digest": digest, "version": version, "scores": scores,
-            "problems": problems, "seconds": round(time.perf_counter() - start, 2),
+            "problems": problems, "seconds": round(seconds, 2),
             "report": {part: r.report(show_values=False) for part, r in results.items() if not r.passed}}
+    marker = course / "graded" / f"{sid}.json"
     tmp = marker.with_suffix(".tmp")
     tmp.write_text(json.dumps(done, indent=1))
-    os.replace(tmp, marker)            # atomic: a student is finished or not at all
+    os.replace(tmp, marker)
     return done
 
 
@@ -293,17 +403,16 @@ def _grade_locked(handins, course, kernel, db_url, jobs, force, log):
     jobs = jobs or os.cpu_count() or 1
     markers, failures, start = {}, [], time.perf_counter()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(grade_one, course, sid, path, version, db_url, force, kernel): sid
-                   for sid, path in ids.items()}
-        for k, future in enumerate(as_completed(futures), start=1):
-            sid = futures[future]
-            try:
-                markers[sid] = done = future.result()
-            except Exception as e:         # our own failure: zeros for this student, the others go on
+        futures = {pool.submit(grade_batch, course, {sid: ids[sid] for sid in batch}, version, db_url, force,
+                               kernel, ids): batch for batch in batches(ids, jobs)}
+        for k, (sid, done) in enumerate(_each_student(futures), start=1):
+            if isinstance(done, Exception):  # our own failure: zeros for this student, the others go on
+                e = done
                 markers[sid] = _not_graded(db_url, sid, f"{type(e).__name__}: {e}")
                 log(f"[{k}/{len(ids)}] {sid}: NOT GRADED, scored 0: {type(e).__name__}: {e} "
                     f"(see {course}/logs/{sid}.log)")
                 continue
+            markers[sid] = done
             total = sum(done["scores"].values())
             state = "already graded, skipped" if done.get("skipped") else f"{done['seconds']:.1f} s"
             log(f"[{k}/{len(ids)}] {sid}: {total:g}/{TOTAL} ({state}; {time.perf_counter() - start:.0f} s so far)"
@@ -322,6 +431,15 @@ def _grade_locked(handins, course, kernel, db_url, jobs, force, log):
         failures.append(f"nbgrader export failed (see {course}/logs/export.log)")
     failures += [f"{sid} was not graded: {m['not_graded']}" for sid, m in markers.items() if m.get("not_graded")]
     return markers, failures
+
+
+def _each_student(futures):
+    """(student, marker or exception) as each batch ({future: its students}) finishes."""
+    for future in as_completed(futures):
+        try:
+            yield from sorted(future.result().items())
+        except Exception as e:
+            yield from ((sid, e) for sid in futures[future])
 
 
 def _not_graded(db_url, sid, why):

@@ -5,8 +5,8 @@
 nbgrader starts this in its own folder `autograded/<s>/hw1`. Before the kernel starts:
 
 - **A scratch folder the grader owns.** The folder's regular files are copied (links and
-  special files are not) into the student's scratch folder (`AUTOGRADER_SCRATCH`, set by
-  `grade`), which the kernel sees at nbgrader's path: nothing the student's code writes
+  special files are not) into the student's scratch folder (`AUTOGRADER_SCRATCH`, which
+  execute.py sets for each kernel), which the kernel sees at nbgrader's path: nothing the student's code writes
   reaches nbgrader's folders, and the grader reads the hidden tests' records from the scratch
   folder without following links (`hidden.read_records`).
 - **Limits** (rlimits, inherited by everything the kernel starts): address space
