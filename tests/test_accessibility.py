@@ -105,19 +105,17 @@ def requested(driver):
     return urls
 
 
+# Scripts that leave their answer in window.answer, read by polling (`in_page`): on a loaded
+# machine one page can take longer than a WebDriver command may (120 s) before the client gives up.
 WAIT_FOR_MATHJAX = """
-const done = arguments[arguments.length - 1];
-if (!window.MathJax || !MathJax.Hub) { done("no MathJax"); }
-else { MathJax.Hub.Queue(() => done(null)); }
+if (!window.MathJax || !MathJax.Hub) { window.answer = "no MathJax"; }
+else { MathJax.Hub.Queue(() => { window.answer = null; }); }
 """
-# axe runs in the page and leaves its answer there, read by polling: on a loaded machine one
-# page can take longer than a WebDriver command may (120 s) before the client gives up.
 START_AXE = """
-window.axeViolations = null;
 axe.run(document, {runOnly: {type: "tag", values: arguments[0]}, resultTypes: ["violations"]})
-   .then(r => { window.axeViolations = r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+   .then(r => { window.answer = r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
         count: v.nodes.length, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + ": " + n.failureSummary)})); })
-   .catch(e => { window.axeViolations = [{id: "axe-error", impact: null, help: String(e), count: 0, nodes: []}]; });
+   .catch(e => { window.answer = [{id: "axe-error", impact: null, help: String(e), count: 0, nodes: []}]; });
 """
 PAGE_FACTS = """
 return {title: document.title,
@@ -137,14 +135,19 @@ return {title: document.title,
 """
 
 
-def run_axe(driver, timeout=600):
-    """axe-core's violations of AXE_TAGS on the page the driver shows."""
-    driver.execute_script(START_AXE, AXE_TAGS)
+def in_page(driver, script, *args, timeout=600):
+    """Run `script` (with `args`) in the page and wait for the answer it leaves in window.answer."""
+    driver.execute_script("window.answer = undefined;\n" + script, *args)
     deadline = time.monotonic() + timeout
-    while (violations := driver.execute_script("return window.axeViolations")) is None:
-        assert time.monotonic() < deadline, f"axe-core did not finish within {timeout} s"
+    while (state := driver.execute_script("return window.answer === undefined ? null : [window.answer]")) is None:
+        assert time.monotonic() < deadline, f"the page's script did not finish within {timeout} s:\n{script}"
         time.sleep(0.5)
-    return violations
+    return state[0]
+
+
+def run_axe(driver):
+    """axe-core's violations of AXE_TAGS on the page the driver shows."""
+    return in_page(driver, START_AXE, AXE_TAGS)
 
 
 def audit(folder):
@@ -152,13 +155,12 @@ def audit(folder):
     server = serve(folder)
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     driver = chromium()
-    driver.set_script_timeout(120)
     axe = axe_source()
     results = {}
     try:
         for page in sorted(p.name for p in Path(folder).glob("*.html")):
             driver.get(base + page)
-            mathjax = driver.execute_async_script(WAIT_FOR_MATHJAX)
+            mathjax = in_page(driver, WAIT_FOR_MATHJAX)
             driver.execute_script(axe)
             violations = run_axe(driver)
             facts = driver.execute_script(PAGE_FACTS)

@@ -31,10 +31,13 @@ def can_write(path):
 print(json.dumps({"package": can_write(os.path.join(package, "pwned.pth")),
                   "above_package": can_write(os.path.join(os.path.dirname(package), "pwned.pth")),
                   "root": can_write("/pwned"), "home": can_write(os.path.join(os.environ["HOME"], "..", "pwned")),
+                  "above_folder": can_write(os.path.join("..", "pwned")),
                   "scratch": can_write("written.txt"), "tmp": can_write("/tmp/written.txt")}))
 """
-# Only its own folder (nbgrader's folder, bound from its scratch copy) and /tmp.
-EXPECTED = {"package": False, "above_package": False, "root": False, "home": False, "scratch": True, "tmp": True}
+# Only its own folder (nbgrader's folder, bound from its scratch copy) and /tmp; not the folders
+# above it, made under /tmp here, as the package's are when the repository is in /tmp.
+EXPECTED = {"package": False, "above_package": False, "root": False, "home": False, "above_folder": False,
+            "scratch": True, "tmp": True}
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ KERNEL_NAME = "autograder-sandbox"
 SANDBOX_UID = int(os.environ.get("AUTOGRADER_SANDBOX_UID", "65534"))
 MEMORY_MB = 3072
 TMPFS_BYTES = 256 * 2 ** 20
+FOLDERS_BYTES = 2 ** 20         # each tmpfs holding only folders made for binds (read-only)
 LIMITS = {resource.RLIMIT_FSIZE: 64 * 2 ** 20, resource.RLIMIT_NOFILE: 1024, resource.RLIMIT_CORE: 0}
 
 
@@ -130,12 +131,21 @@ def bwrap_argv(connection_file, cwd, scratch):
             "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",       # bounded: RAM
             "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm"]
     made = {"/", "/tmp", "/dev", "/proc"}
+    # The folders made for the binds below are read-only once they are all in place: started by
+    # an ordinary user, bwrap makes them as that user, whom the kernel is in its user namespace.
+    # The first one made on a path is a tmpfs of its own, so that it can be remounted read-only
+    # wherever it is: under the sandbox's writable /tmp too (a repository in /tmp, for example).
+    tops = []
 
     def bind(kind, source, target):
         """--(ro-)bind, after making the target's missing parents traversable (bwrap makes them 0700)."""
         for parent in reversed(Path(target).parents):
             if str(parent) not in made and not any(parent.is_relative_to(m) for m in bound):
-                argv.extend(["--perms", "0755", "--dir", str(parent)])
+                if any(parent.is_relative_to(t) for t in tops):
+                    argv.extend(["--perms", "0755", "--dir", str(parent)])
+                else:
+                    argv.extend(["--perms", "0755", "--size", str(FOLDERS_BYTES), "--tmpfs", str(parent)])
+                    tops.append(parent)
                 made.add(str(parent))
         argv.extend([kind, str(source), str(target)])
         bound.append(Path(target))
@@ -150,9 +160,10 @@ def bwrap_argv(connection_file, cwd, scratch):
     if sockets:
         bind("--bind", sockets, sockets)
     bind("--bind", scratch, cwd)
-    # The sandbox's root is a tmpfs holding the folders made for the binds above. Started by an
-    # ordinary user, bwrap makes them as that user, whom the kernel is in its user namespace:
-    # read-only, or the kernel could write there. What stays writable is bound or mounted on top.
+    # The sandbox's root (a tmpfs too) and every folder made above: read-only. What stays
+    # writable is bound or mounted on top of them: the scratch folder, the sockets, /tmp, /dev/shm.
+    for top in tops:
+        argv += ["--remount-ro", str(top)]
     argv += ["--remount-ro", "/", "--chdir", cwd]
     for name, value in _environment().items():
         argv += ["--setenv", name, value]
