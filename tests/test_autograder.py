@@ -46,6 +46,31 @@ def test_handin_packs_every_py_file_under_mytorch_and_grading_keeps_it(tmp_path)
     assert (tmp_path / "out" / "mytorch" / "nn" / "helpers.py").read_text().startswith("def twice")
 
 
+def test_check_on_a_handin_checks_what_was_packed_not_the_folder(tmp_path):
+    """`check --handin handin.zip` runs on the zip's mytorch (what grading gets): a file broken
+    in the folder after packing does not show; a file that is not a zip is named."""
+    import shutil
+    import subprocess
+    import sys
+    from autograder.course.paths import ROOT
+    root = _homework(tmp_path / "hw")
+    shutil.rmtree(root / "mytorch")
+    shutil.copytree(REFERENCE, root / "mytorch", ignore=shutil.ignore_patterns("__pycache__"))
+    handin.pack(root, tmp_path / "h.zip")
+    with open(root / "mytorch" / "nn" / "loss.py", "a") as f:
+        f.write("\ndef broken(:\n")
+
+    def check(*args):
+        return subprocess.run([sys.executable, "-m", "autograder", "check", *args], capture_output=True,
+                              text=True, cwd=ROOT)
+    packed, folder = check("--handin", str(tmp_path / "h.zip")), check("--root", str(root))
+    assert packed.returncode == 0 and "checking the mytorch/ packed in the handin" in packed.stdout, packed.stdout
+    assert folder.returncode == 1 and "SyntaxError" in folder.stdout, folder.stdout
+    (tmp_path / "not.zip").write_text("no")
+    wrong = check("--handin", str(tmp_path / "not.zip"))
+    assert wrong.returncode == 2 and "not.zip is not a zip file" in wrong.stdout, wrong.stdout
+
+
 def test_a_sample_handin_is_the_zip_it_names(tmp_path):
     """samples.make_handin returns the zip it wrote (the bench copies it per student): it
     returned pack's list of files left out once, and the bench failed on it."""

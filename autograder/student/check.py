@@ -9,8 +9,10 @@ training) are checked by running their test cells.
 """
 import contextlib
 import io
+import tempfile
 import time
-from pathlib import Path
+import zipfile
+from pathlib import Path, PurePosixPath
 
 from ..parts import BY_ID, NB_MYTORCH, PARTS, visible
 from .importer import import_mytorch
@@ -61,7 +63,26 @@ class Printed(io.TextIOBase):
                 f"notebook, where grading keeps only a cell's first lines. Remove it before you train.")
 
 
+def unpacked_mytorch(handin, into):
+    """The `mytorch/` of a handin.zip, written under `into`: exactly what grading will import."""
+    with zipfile.ZipFile(handin) as z:
+        for name in z.namelist():
+            path = PurePosixPath(name)
+            if path.parts[:1] == ("mytorch",) and path.suffix == ".py" and ".." not in path.parts:
+                (into / path).parent.mkdir(parents=True, exist_ok=True)
+                (into / path).write_bytes(z.read(name))
+    return into
+
+
 def main(args):
+    if getattr(args, "handin", None):
+        if not zipfile.is_zipfile(args.handin):
+            print(f"{args.handin} is not a zip file: pass the handin.zip that `python -m autograder handin` wrote")
+            return 2
+        with tempfile.TemporaryDirectory(prefix="check-handin-") as tmp:
+            args.root, args.handin = unpacked_mytorch(args.handin, Path(tmp)), None
+            print("checking the mytorch/ packed in the handin (what grading gets), not your folder's")
+            return main(args)
     root = Path(args.root or Path.cwd())
     if not (root / "mytorch" / "__init__.py").is_file():
         print(f"no mytorch/ package in {root}: run this in your homework folder, or pass --root")
@@ -84,4 +105,6 @@ def main(args):
 def add_parser(commands):
     p = commands.add_parser("check", help="(students) run the visible tests against your mytorch")
     p.add_argument("--root", help="the homework folder holding mytorch/ (default: current folder)")
+    p.add_argument("--handin", metavar="ZIP", help="check the mytorch/ packed in this handin.zip instead: "
+                                                   "exactly what grading gets")
     p.set_defaults(run=main)
