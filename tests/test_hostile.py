@@ -63,8 +63,9 @@ def graded_by(who, tmp_path_factory):
 
 @contextlib.contextmanager
 def _grader(who):
-    """run(handins, course, jobs) -> (markers, failures, log lines, processes left): grading as
-    the caller, in this process; or as a fresh unprivileged account, in a process of its own."""
+    """run(handins, course, jobs) -> (markers, failures, log lines, the account's processes left
+    (None for the caller), the grading process's peak RSS in kB): grading as the caller, in this
+    process; or as a fresh unprivileged account, in a process of its own."""
     if who == "caller":
         def run(handins, course, jobs):
             lines = []
