@@ -8,7 +8,7 @@
     samples.py sample handins (reference, stubs, mistakes) for the demo, the tests and the bench
     demo.py    the whole cycle on three sample students
 
-Imports point down this list only: `parts` imports nothing of the others (but inside the one
-function only the grader calls: judging the training part's hidden cases imports
-grading/learned.py), `student` only `parts`. The student bundle is `parts/` and `student/` with this file and `__main__.py`.
+Imports point down this list only, inside functions too (tests/test_layout.py): `parts` imports
+nothing of the others, `student` only `parts`. The student bundle is `parts/` and `student/`
+with this file and `__main__.py`.
 """

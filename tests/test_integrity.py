@@ -230,7 +230,7 @@ def _training(ns, visible=False):
     inputs = refs["training"] if visible else checker.load(hidden.INPUTS)["training"]
     expected = refs["training"] if visible else checker.load(hidden.EXPECTED)["training"]
     cases = [dict(c, expected=e["expected"]) for c, e in zip(inputs, expected)]
-    return checker.judge("training", cases, *checker.outputs("training", ns, inputs))
+    return (checker.judge if visible else hidden.judge_outputs)("training", cases, *checker.outputs("training", ns, inputs))
 
 
 def test_the_reference_train_earns_every_point_on_the_hidden_and_the_public_split(training_ns):
@@ -276,7 +276,7 @@ def test_recorded_predictions_are_never_believed(training_ns):
                              inputs)[:2]
     out[0]["predictions"] = digits()[1][expected[0]["expected"]["test"]]
     cases = [dict(inputs[0], expected=expected[0]["expected"])]
-    assert checker.judge("training", cases, out).score == 0
+    assert hidden.judge_outputs("training", cases, out).score == 0
 
 
 @pytest.mark.parametrize("accuracy, points", [(0.80, 0.0), (0.83, 0.0), (0.88, 5.0), (0.93, 10.0), (0.99, 10.0)])

@@ -16,10 +16,9 @@ import functools
 
 import numpy as np
 
-from ..grading import hidden
 from ..parts import BY_ID, PARTS, NB_MYTORCH, data, visible
 from .generated import check_or_write
-from .paths import reference
+from .paths import HIDDEN_EXPECTED, HIDDEN_INPUTS, reference
 
 
 @functools.cache
@@ -86,12 +85,12 @@ def _stale(path, arrays):
 def main(args):
     seed = args.seed
     if seed is None:
-        seed = int(np.load(hidden.INPUTS)["seed"]) if hidden.INPUTS.exists() else 0
+        seed = int(np.load(HIDDEN_INPUTS)["seed"]) if HIDDEN_INPUTS.exists() else 0
     if not args.check and not data.DIGITS.exists():    # the reference's training reads it
         np.savez_compressed(data.DIGITS, **data.digits_from_scikit_learn())
     inputs, expected = split(build(seed, True))
-    targets = [(visible.REFS, build(visible.VISIBLE_SEED, False)), (hidden.INPUTS, inputs),
-               (hidden.EXPECTED, expected), (data.DIGITS, data.digits_from_scikit_learn())]
+    targets = [(visible.REFS, build(visible.VISIBLE_SEED, False)), (HIDDEN_INPUTS, inputs),
+               (HIDDEN_EXPECTED, expected), (data.DIGITS, data.digits_from_scikit_learn())]
 
     def write():
         for path, arrays in targets:

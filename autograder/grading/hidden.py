@@ -15,12 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..course.paths import HIDDEN_EXPECTED as EXPECTED, HIDDEN_INPUTS as INPUTS
 from ..parts import run as checker
 from .files import read_regular
 
-HERE = Path(__file__).parent
-INPUTS = HERE / "hidden_inputs.npz"
-EXPECTED = HERE / "secret" / "hidden_expected.npz"
 RECORDS = ".autograder_records"
 _loaded = {}
 
@@ -126,4 +124,15 @@ def judge(part, folder, cell_error=""):
     except Exception as e:   # forged or damaged records: nothing usable was computed here
         return checker.PartResult(part, False, error=f"its hidden-test outputs were refused ({type(e).__name__}: "
                                                      f"{str(e)[:300]}): scored zero")
+    return judge_outputs(part, cases, results, error, caught)
+
+
+def judge_outputs(part, cases, results, error="", caught=()):
+    """checker.judge on hidden cases, after the one step only the grading process can take: a
+    training record's weights are evaluated on the secret test rows (learned.evaluated)."""
+    if part == "training":
+        from .learned import evaluated
+        pairs = [evaluated(r, c["expected"]) for r, c in zip(results, cases)]
+        results = [r for r, _ in pairs]
+        cases = [dict(c, expected=e) for c, (_, e) in zip(cases, pairs)]
     return checker.judge(part, cases, results, error, caught)

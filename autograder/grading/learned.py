@@ -10,6 +10,7 @@ import threading
 
 import numpy as np
 
+from ..parts.data import digits
 from ..parts.cases.training import LAYERS
 
 INPUT_WIDTH, CLASSES = 64, 10
@@ -64,3 +65,16 @@ def predict(out, X):
     """The predicted classes of the recorded network on X (N, 64): (N,) ints."""
     with np.errstate(all="ignore"):          # a diverged network's overflow is its own low score
         return np.argmax(network(out).forward(X), axis=1)
+
+
+def evaluated(out, truth):
+    """A hidden training case made judgeable as a public one is: (the record replaced by the
+    predictions of its weights on the secret test rows, or by why there are none; their labels).
+    Nothing the kernel wrote (its own "predictions", say) survives."""
+    X, y = digits()
+    rows = truth["test"]
+    try:
+        got = {"predictions": predict(out, X[rows])}
+    except ValueError as e:
+        got = {"unevaluable": str(e)}
+    return got, {"predictions": y[rows]}

@@ -1,9 +1,10 @@
 """Notebook 3's training part, graded on learning.
 
 The grader calls the student's train() on a split it draws, with an rng it seeds, and keeps
-the learned weights; those are run through the REFERENCE forward pass on digits the student's
-code never saw (grading/learned.py). So a "model" that looks the labels up, or a classifier
-wrapped in a mytorch class, earns nothing: only weights that classify do. Points are linear
+the learned weights; the grading process runs those through the REFERENCE forward pass on
+digits the student's code never saw (grading/learned.py), and its predictions are judged here.
+So a "model" that looks the labels up, or a classifier wrapped in a mytorch class, earns
+nothing: only weights that classify do. Points are linear
 in the test accuracy, from TRAINING_ZERO (none) to TRAINING_FULL (all).
 """
 import numpy as np
@@ -67,18 +68,14 @@ def _training_truth(x):
 
 
 def _judge_training(out, expected):
-    """(Verdict, fraction of the points) of one training case."""
+    """(Verdict, fraction of the points) of one training case: the predicted classes against the
+    labels. On the public split the student's own forward predicted; on a hidden one the grading
+    process did, from the recorded weights (grading/learned.py), or says in "unevaluable" why not."""
     from ..compare import Verdict
-    if "test" in expected:                    # hidden: never the kernel's own predictions
-        from ...grading.learned import predict
-        X, y = digits()
-        try:
-            got, labels = predict(out, X[expected["test"]]), y[expected["test"]]
-        except ValueError as e:
-            return Verdict("accuracy", False, f"the trained model could not be evaluated: {e}"), 0.0
-    else:
-        got, labels = out.get("predictions"), expected["predictions"]
-        got = np.asarray(got) if got is not None else np.zeros(0)
+    if "unevaluable" in out:
+        return Verdict("accuracy", False, f"the trained model could not be evaluated: {out['unevaluable']}"), 0.0
+    got, labels = out.get("predictions"), expected["predictions"]
+    got = np.asarray(got) if got is not None else np.zeros(0)
     if got.shape != labels.shape:
         return Verdict("accuracy", False, f"expected {labels.shape[0]} predicted classes, got shape {got.shape}"), 0.0
     accuracy = float(np.mean(got == labels))
