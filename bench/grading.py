@@ -268,12 +268,22 @@ def median_of(k, f):
     return statistics.median(walls), statistics.median(cpus)
 
 
+def _client(nb, kernel, cwd, **kwargs):
+    """An nbclient for `nb` in `cwd`, its kernel on Unix sockets in a folder of its own, as
+    grading starts them (nbgrader_config.py, execute.py): a sandboxed kernel has no network."""
+    import tempfile
+    from jupyter_client import KernelManager
+    from nbclient import NotebookClient
+    km = KernelManager(kernel_name=kernel, transport="ipc",
+                       ip=str(Path(tempfile.mkdtemp(prefix="bench-kernel-")) / "kernel"))
+    return NotebookClient(nb, km=km, kernel_name=kernel, resources={"metadata": {"path": str(cwd)}}, **kwargs)
+
+
 def kernel_roundtrip(kernel, cwd):
     """Start a kernel, run an empty cell, shut it down."""
     import nbformat
-    from nbclient import NotebookClient
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
-    client = NotebookClient(nb, kernel_name=kernel, resources={"metadata": {"path": str(cwd)}})
+    client = _client(nb, kernel, cwd)
     client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)   # no kernel banners
 
 
@@ -281,13 +291,11 @@ def run_cells(path, kernel):
     """Execute a notebook in a fresh kernel in its own folder; returns (total cpu, total wall,
     [(cell label, cpu, wall)]). A cell's cpu is its kernel's process tree's, sampled around it."""
     import nbformat
-    from nbclient import NotebookClient
     nb = nbformat.read(path, as_version=4)
     for c in nb.cells:
         if c.cell_type == "code":
             c.outputs, c.execution_count = [], None
-    client = NotebookClient(nb, kernel_name=kernel, timeout=600,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = _client(nb, kernel, path.parent, timeout=600)
     cells = []
     with Meter() as m, client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         pid = client.km.provisioner.process.pid

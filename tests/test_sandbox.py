@@ -84,3 +84,40 @@ def test_as_an_unprivileged_grader_the_kernel_writes_only_its_folder_and_tmp(fol
         ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--",
          *sandbox.bwrap_argv(connection, cwd, scratch), "--", sys.executable, "-c", WRITES])
     assert _run(argv) == EXPECTED
+
+
+def test_a_kernel_asked_for_tcp_is_refused_at_once_saying_why(folders, monkeypatch):
+    """A sandboxed kernel has no network, so over TCP it never answers: a client waited its whole
+    start-up timeout ("Kernel didn't respond in 60 seconds", as the bench's breakdown did), not
+    told why. sandbox.main refuses it before starting anything."""
+    connection, cwd, scratch = folders
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("AUTOGRADER_SCRATCH", str(scratch))
+    monkeypatch.delenv("AUTOGRADER_SANDBOX", raising=False)
+    monkeypatch.setattr(sandbox, "_set_limits", lambda: None)     # never on this test's process
+    monkeypatch.setattr(os, "execvp", lambda *a: pytest.fail(f"started {a[1][:3]}"))
+    with pytest.raises(SystemExit, match="TCP sockets, but a sandboxed kernel has no network.*transport = 'ipc'"):
+        sandbox.main(["-f", str(connection)])
+
+
+def test_a_kernel_started_without_a_students_folder_gets_a_copy_of_its_own(folders, monkeypatch):
+    """Outside `grade` (a kernel started by hand, the bench) no AUTOGRADER_SCRATCH is set: the
+    kernel's folder was an empty folder that its uid could not even enter, so a notebook found
+    none of its files (PermissionError on mytorch/)."""
+    connection, cwd, _ = folders
+    sockets = connection.parent / "sockets"
+    sockets.mkdir()
+    connection.write_text(json.dumps({"transport": "ipc", "ip": str(sockets / "kernel")}))
+    monkeypatch.chdir(cwd)
+    monkeypatch.delenv("AUTOGRADER_SCRATCH", raising=False)
+    monkeypatch.delenv("AUTOGRADER_SANDBOX", raising=False)
+    monkeypatch.setattr(sandbox, "_set_limits", lambda: None)
+    started = []
+    monkeypatch.setattr(os, "execvp", lambda file, argv: started.append(argv))
+    sandbox.main(["-f", str(connection)])
+    argv = started[0]
+    bound = next(Path(argv[k + 1]) for k in range(len(argv) - 2) if argv[k] == "--bind" and argv[k + 2] == str(cwd))
+    assert (bound / "2_mytorch.ipynb").read_text() == "{}"
+    if os.geteuid() == 0:
+        assert bound.stat().st_uid == sandbox.SANDBOX_UID
+    shutil.rmtree(bound.parent)

@@ -209,7 +209,10 @@ def _set_limits():
 def main(argv):
     connection_file = argv[argv.index("-f") + 1]
     cwd = os.getcwd()
-    scratch = Path(os.environ.get("AUTOGRADER_SCRATCH") or tempfile.mkdtemp(prefix="autograder-scratch-"))
+    # Without a student's folder from grading (a kernel started by hand, the bench), one of its
+    # own: a path not made yet, so that prepare_scratch copies nbgrader's folder into it.
+    scratch = Path(os.environ.get("AUTOGRADER_SCRATCH") or
+                   Path(tempfile.mkdtemp(prefix="autograder-scratch-")) / "folder")
     prepare_scratch(Path(cwd), scratch)
     mode = os.environ.get("AUTOGRADER_SANDBOX", "bwrap")
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
@@ -219,11 +222,14 @@ def main(argv):
         os.environ.update(GRADING_SETTINGS)
         os.environ.pop("JPY_PARENT_PID", None)
     elif mode == "bwrap" and bwrap_available():
+        sockets = _socket_folder(connection_file)
+        if sockets is None:          # over TCP the kernel, with no network, would never answer
+            sys.exit("autograder sandbox: the kernel was asked for TCP sockets, but a sandboxed kernel "
+                     "has no network. Start it with c.KernelManager.transport = 'ipc' (as "
+                     "grading/nbgrader_config.py does) and a socket folder of its own.")
         if os.geteuid() == 0:        # the kernel, as SANDBOX_UID, must read these and bind there
             os.chown(connection_file, SANDBOX_UID, SANDBOX_UID)
-            sockets = _socket_folder(connection_file)
-            if sockets:
-                os.chown(sockets, SANDBOX_UID, SANDBOX_UID)
+            os.chown(sockets, SANDBOX_UID, SANDBOX_UID)
         kernel = bwrap_argv(connection_file, cwd, scratch) + ["--"] + _drop_privileges() + kernel
     else:                            # fail closed: no kernel, so nothing is graded unsandboxed
         sys.exit(f"autograder sandbox: AUTOGRADER_SANDBOX={mode!r} and bubblewrap "
