@@ -121,3 +121,30 @@ def test_a_kernel_started_without_a_students_folder_gets_a_copy_of_its_own(folde
     if os.geteuid() == 0:
         assert bound.stat().st_uid == sandbox.SANDBOX_UID
     shutil.rmtree(bound.parent)
+
+
+FONTS = r"""
+import logging, os, sys
+logging.basicConfig(level=logging.INFO, stream=sys.stdout)
+import matplotlib.pyplot as plt
+plt.subplots()
+print("writable", os.access(os.environ["MPLCONFIGDIR"], os.W_OK))
+"""
+
+
+def test_kernels_share_one_font_list_read_only(folders, tmp_path):
+    """Each kernel's /tmp is new, so each one that imported pyplot listed the machine's fonts
+    again (fc-list): the kernelspec's folder keeps the list, which every kernel reads."""
+    connection, cwd, scratch = folders
+    sandbox.prepare_scratch(cwd, scratch)
+    spec = sandbox.kernelspec(tmp_path)
+    fonts = json.loads((spec / "kernel.json").read_text())["env"][sandbox.FONT_LIST_ENV]
+    run = [*sandbox._drop_privileges(), sys.executable, "-c", FONTS]
+    given = subprocess.run(sandbox.bwrap_argv(connection, cwd, scratch, fonts) + ["--", *run],
+                           capture_output=True, text=True, timeout=120)
+    alone = subprocess.run(sandbox.bwrap_argv(connection, cwd, scratch) + ["--", *run],
+                           capture_output=True, text=True, timeout=120)
+    assert given.returncode == alone.returncode == 0, given.stderr + alone.stderr
+    assert "generated new fontManager" in alone.stdout      # the check can fail: without the list
+    assert "generated new fontManager" not in given.stdout and "writable True" in given.stdout, given.stdout
+    assert "WARNING" not in given.stdout + given.stderr, given.stdout + given.stderr

@@ -51,11 +51,41 @@ def kernelspec(folder):
     """Write the kernelspec into folder/kernels/; point JUPYTER_PATH at `folder` to use it."""
     spec = Path(folder) / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
+    fonts = font_list(spec / "matplotlib")
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "autograder.grading.sandbox", "-f", "{connection_file}"],
         "display_name": "Python 3 (autograder sandbox)", "language": "python",
+        "env": {FONT_LIST_ENV: str(fonts)} if fonts else {},
         "interrupt_mode": "message"}, indent=1))    # a signal would reach bwrap, not ipykernel
     return spec
+
+
+FONT_LIST_ENV = "AUTOGRADER_FONT_LIST"
+MPLCONFIGDIR = "/tmp/matplotlib"
+LIST_FONTS = ("import os, matplotlib as m, matplotlib.font_manager as f; "      # makes the list if missing
+              "print(os.path.join(m.get_cachedir(), f'fontlist-v{f.FontManager.__version__}.json'))")
+
+
+def font_list(folder):
+    """matplotlib's list of the machine's fonts, made in `folder` once per matplotlib version
+    (delete the folder after installing fonts): its path, or None if it could not be made. Every kernel's /tmp is new and empty, and each one
+    that imported pyplot listed the fonts again (fc-list, about 0.3 s of CPU); the sandbox
+    gives each one this list instead, read-only (bwrap_argv)."""
+    import subprocess
+    from importlib.metadata import version
+    folder = folder / version("matplotlib")         # a list per version: made once, then found
+    made = sorted(folder.glob("fontlist-*.json"))
+    if made:
+        return made[-1]
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        done = subprocess.run([sys.executable, "-c", LIST_FONTS],
+                              env={**os.environ, "MPLCONFIGDIR": str(folder)}, capture_output=True,
+                              text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return None
+    path = Path(done.stdout.strip() or "-")
+    return path if done.returncode == 0 and path.parent == folder.resolve() and path.is_file() else None
 
 
 def bwrap_available():
@@ -118,8 +148,9 @@ def _package_entries():
     return entries
 
 
-def bwrap_argv(connection_file, cwd, scratch):
-    """bubblewrap's command line for a kernel started in nbgrader's folder `cwd`."""
+def bwrap_argv(connection_file, cwd, scratch, fonts=None):
+    """bubblewrap's command line for a kernel started in nbgrader's folder `cwd`; `fonts`:
+    matplotlib's font list (font_list) to give it."""
     argv = ["bwrap",
             "--unshare-pid",          # sees and signals no process of the grader or of another student
             "--unshare-net",          # no network: not the gradebook's database, not another kernel
@@ -131,6 +162,8 @@ def bwrap_argv(connection_file, cwd, scratch):
             "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",       # bounded: RAM
             "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm"]
     made = {"/", "/tmp", "/dev", "/proc"}
+    if fonts and Path(fonts).is_file():     # matplotlib's folder stays writable, its font list not
+        argv += ["--perms", "1777", "--dir", MPLCONFIGDIR, "--ro-bind", str(fonts), f"{MPLCONFIGDIR}/{Path(fonts).name}"]
     # The folders made for the binds below are read-only once they are all in place: started by
     # an ordinary user, bwrap makes them as that user, whom the kernel is in its user namespace.
     # The first one made on a path is a tmpfs of its own, so that it can be remounted read-only
@@ -180,7 +213,7 @@ GRADING_SETTINGS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MPLBAC
 def _environment():
     """All the kernel's environment: nothing of the grader's but the interpreter's path."""
     return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
-            "IPYTHONDIR": "/tmp/ipython", "MPLCONFIGDIR": "/tmp/matplotlib",
+            "IPYTHONDIR": "/tmp/ipython", "MPLCONFIGDIR": MPLCONFIGDIR,
             "XDG_CACHE_HOME": "/tmp/cache", **GRADING_SETTINGS,
             # the grader's own autograder package, however it was installed (an editable install,
             # or a platform package's folder on PYTHONPATH): only its entries are bound there
@@ -230,7 +263,8 @@ def main(argv):
         if os.geteuid() == 0:        # the kernel, as SANDBOX_UID, must read these and bind there
             os.chown(connection_file, SANDBOX_UID, SANDBOX_UID)
             os.chown(sockets, SANDBOX_UID, SANDBOX_UID)
-        kernel = bwrap_argv(connection_file, cwd, scratch) + ["--"] + _drop_privileges() + kernel
+        kernel = bwrap_argv(connection_file, cwd, scratch, os.environ.get(FONT_LIST_ENV)) + ["--"] + \
+            _drop_privileges() + kernel
     else:                            # fail closed: no kernel, so nothing is graded unsandboxed
         sys.exit(f"autograder sandbox: AUTOGRADER_SANDBOX={mode!r} and bubblewrap "
                  f"{'is' if bwrap_available() else 'is not'} installed: refusing to run student code. "
