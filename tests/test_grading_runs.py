@@ -10,7 +10,7 @@ import pytest
 
 from autograder.grading import grade, sandbox
 from autograder.grading import gradebook as GB
-from autograder.parts import ASSIGNMENT, BY_ID, TOTAL
+from autograder.parts import NOTEBOOKS, ASSIGNMENT, BY_ID, TOTAL
 from classroom import hand_in
 from mistakes import MISTAKES
 
@@ -52,6 +52,13 @@ def test_grading_twice_gives_the_same_gradebook(handins, tmp_path, db_url):
     quiet = lambda line: None
     grade.grade(handins, course, db_url=db_url, jobs=2, log=quiet, unsafe_no_sandbox=UNSAFE)
     first = gradebook(db_url or GB.default_db(course))
+    pages = {p: p.stat().st_mtime_ns for p in (course / "feedback").rglob("*.html") if p.name != "report.html"}
+    assert len(pages) == len(NOTEBOOKS) * len(EXPECTED)
+    # without --force nobody is graded again, and nobody's feedback is written again (it was
+    # the whole class's, at every run: a run for one late handin rewrote hundreds of pages)
+    markers, failures = grade.grade(handins, course, db_url=db_url, jobs=2, log=quiet, unsafe_no_sandbox=UNSAFE)
+    assert failures == [] and all(m.get("skipped") for m in markers.values())
+    assert {p: p.stat().st_mtime_ns for p in pages} == pages
     grade.grade(handins, course, db_url=db_url, jobs=2, force=True, log=quiet, unsafe_no_sandbox=UNSAFE)
     second = gradebook(db_url or GB.default_db(course))
     assert first == second
@@ -87,6 +94,9 @@ def test_a_killed_run_started_again_grades_everyone_exactly_once(handins, tmp_pa
     assert totals(grades) == EXPECTED, out
     for sid in finished_before:
         assert f"{sid}: {EXPECTED[sid]}/100 (already graded, skipped" in out
+    # killed before its feedback step, the first run left its students' pages to the second
+    assert [(sid, nb) for sid in EXPECTED for nb in NOTEBOOKS
+            if not (course / "feedback" / sid / ASSIGNMENT / nb.replace(".ipynb", ".html")).is_file()] == []
     assert {p.name: p.read_bytes() for p in handins.iterdir()} == before
 
 

@@ -417,10 +417,8 @@ def _grade_locked(handins, course, kernel, db_url, jobs, force, log):
             state = "already graded, skipped" if done.get("skipped") else f"{done['seconds']:.1f} s"
             log(f"[{k}/{len(ids)}] {sid}: {total:g}/{TOTAL} ({state}; {time.perf_counter() - start:.0f} s so far)"
                 + "".join(f"\n      {p}" for p in done["problems"]))
-    per_class = nbgrader_cli.NO_KERNEL_S + 5 * len(markers)      # HTML for every notebook of every student
-    if nbgrader(course, course / "logs" / "feedback.log", "generate_feedback", ASSIGNMENT, "--force",
-                budget=per_class):
-        failures.append(f"nbgrader generate_feedback failed (see {course}/logs/feedback.log)")
+    failures += _feedback(course, markers)
+    per_class = nbgrader_cli.NO_KERNEL_S + 5 * len(markers)
     final = gradebook.scores(db_url, markers)            # the record of truth, hand-set scores included
     for sid, m in markers.items():
         m["scores"] = final[sid]
@@ -431,6 +429,26 @@ def _grade_locked(handins, course, kernel, db_url, jobs, force, log):
         failures.append(f"nbgrader export failed (see {course}/logs/export.log)")
     failures += [f"{sid} was not graded: {m['not_graded']}" for sid, m in markers.items() if m.get("not_graded")]
     return markers, failures
+
+
+def _feedback(course, markers):
+    """nbgrader's feedback pages for the students graded in this run, and for any other whose
+    pages are missing (a run killed before this step): a run for one late handin does not write
+    the whole class's again. Returns the failures."""
+    def has_pages(sid):
+        return all((course / "feedback" / sid / ASSIGNMENT / nb.replace(".ipynb", ".html")).is_file()
+                   for nb in NOTEBOOKS)
+    todo = sorted(sid for sid, m in markers.items() if not m.get("skipped") or not has_pages(sid))
+    if not todo:
+        return []
+    others = {p.name for p in (course / "autograded").iterdir()} - set(todo) \
+        if (course / "autograded").is_dir() else set()
+    only = ["--student", "*", f"--CourseDirectory.student_id_exclude={','.join(sorted(others))}"] \
+        if others and not any("," in sid for sid in others) else []     # it splits the list at commas
+    if nbgrader(course, course / "logs" / "feedback.log", "generate_feedback", ASSIGNMENT, "--force", *only,
+                budget=nbgrader_cli.NO_KERNEL_S + 5 * len(todo)):   # HTML for every notebook of each
+        return [f"nbgrader generate_feedback failed (see {course}/logs/feedback.log)"]
+    return []
 
 
 def _each_student(futures):
