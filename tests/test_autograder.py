@@ -633,3 +633,28 @@ def test_a_grading_kernel_gets_none_of_the_graders_environment_and_draws_no_figu
     env = sandbox._environment()
     assert not [k for k, v in env.items() if "secret" in v or k.endswith("DB_URL")]
     assert env["MPLBACKEND"] == "agg" and env["OPENBLAS_NUM_THREADS"] == "1"
+
+
+def test_each_notebooks_feedback_page_opens_with_its_parts_scores_and_why(tmp_path):
+    """fetch_feedback brings a student only the pages named after their notebooks: report.html
+    never reached them. Each page gets its notebook's section, once, with the scores of now."""
+    from autograder.grading import exports
+    folder = tmp_path / "feedback" / "s1" / parts.ASSIGNMENT
+    folder.mkdir(parents=True)
+    page = folder / "2_mytorch.html"
+    page.write_text('<html><head><title>2_mytorch</title></head><body class="jp-Notebook">cells</body></html>')
+    marker = {"problems": [], "report": {"tanh_backward": "Tanh.backward: wrong sign"}}
+    scores = {p.id: float(p.points) for p in parts.PARTS}
+    scores["tanh_backward"] = 0.0
+    mytorch_total = sum(p.points for p in parts.PARTS if p.notebook == parts.NB_MYTORCH)
+    exports.write_reports(tmp_path, {"s1": marker}, {"s1": scores})
+    text = page.read_text()
+    lost = parts.BY_ID["tanh_backward"].points
+    assert text.startswith('<html><head><title>2_mytorch</title></head><body class="jp-Notebook"><section id="autograder-report">')
+    assert f"2_mytorch.ipynb, graded: {mytorch_total - lost:g} / {mytorch_total}" in text and "wrong sign" in text
+    assert text.endswith("cells</body></html>") and "1_optimisation" not in text.split("</section>")[0]
+    scores["tanh_backward"] = float(lost)                  # set by hand in the formgrader, run again
+    exports.write_reports(tmp_path, {"s1": marker}, {"s1": scores})
+    assert page.read_text().count('id="autograder-report"') == 1
+    assert f"graded: {mytorch_total:g} / {mytorch_total}" in page.read_text()
+    assert "report.html" in {p.name for p in folder.iterdir()}

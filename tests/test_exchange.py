@@ -22,6 +22,7 @@ files and processes are removed afterwards, on failure too.
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -201,6 +202,10 @@ def test_each_student_fetched_their_own_feedback(term):
         assert sorted(p.name for p in fetched.iterdir()) == sorted(nb.replace(".ipynb", ".html") for nb in NOTEBOOKS)
         for page in fetched.iterdir():
             assert page.read_bytes() == (graded / page.name).read_bytes(), page
+        # why points were lost reaches the student: at the top of each notebook's page
+        # (report.html is released too, but fetch_feedback fetches only notebooks' pages)
+        assert re.search(r'<section id="autograder-report"><h1>2_mytorch.ipynb, graded: [\d.]+ / \d+</h1>',
+                         (fetched / "2_mytorch.html").read_text())
         assert not (term["home"][login] / ASSIGNMENT / "feedback" / stamps[0]).exists() or len(stamps) == 1
 
 

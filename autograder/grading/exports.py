@@ -5,24 +5,48 @@ were lost comes from each student's structured results (`marker["report"]`: part
 import csv
 import html
 import json
+import re
 
-from ..parts import ASSIGNMENT, PARTS, TOTAL
+from ..parts import ASSIGNMENT, NOTEBOOKS, PARTS, TOTAL
+
+
+def _section(m, s, parts, heading):
+    """HTML: a table of `parts` with their scores `s`, the handin's problems, why points were lost."""
+    rows = "".join(f"<tr><td>{p.id}</td><td>{html.escape(p.title)}</td><td>{s[p.id]:g} / {p.points}</td></tr>"
+                   for p in parts)
+    notes = "".join(f"<li style='white-space: pre-wrap'>{html.escape(x)}</li>" for x in m["problems"])
+    why = "".join(f"<pre>{html.escape(m['report'][p.id])}</pre>" for p in parts if p.id in m["report"])
+    return (f"<h1>{heading}: {sum(s[p.id] for p in parts):g} / {sum(p.points for p in parts)}</h1>"
+            f"<table><tr><th>part</th><th>what</th><th>score</th></tr>{rows}</table>"
+            + (f"<h2>About your handin</h2><ul>{notes}</ul>" if notes else "")
+            + (f"<h2>Why points were lost</h2>{why}" if why else ""))
+
+
+REPORT = re.compile(r'<section id="autograder-report">.*?</section>\n?', re.S)
+BODY = re.compile(r"<body[^>]*>")
 
 
 def write_reports(course, markers, scores):
-    """feedback/<s>/hw1/report.html: the score of every part and why points were lost."""
+    """feedback/<s>/hw1/report.html: the score of every part and why points were lost; and at
+    the top of each notebook's feedback page, the same for that notebook's parts. nbgrader's
+    fetch_feedback brings a student the pages named after their notebooks, never report.html."""
     for sid, m in markers.items():
         folder = course / "feedback" / sid / ASSIGNMENT
         folder.mkdir(parents=True, exist_ok=True)
         s = scores[sid]
-        rows = "".join(f"<tr><td>{p.id}</td><td>{html.escape(p.title)}</td><td>{s[p.id]:g} / {p.points}</td></tr>"
-                       for p in PARTS)
-        notes = "".join(f"<li style='white-space: pre-wrap'>{html.escape(x)}</li>" for x in m["problems"])
-        why = "".join(f"<pre>{html.escape(m['report'][p.id])}</pre>" for p in PARTS if p.id in m["report"])
         (folder / "report.html").write_text(
-            f"<html><body><h1>{ASSIGNMENT}: {html.escape(sid)}: {sum(s.values()):g} / {TOTAL}</h1>"
-            f"<table>{rows}</table>" + (f"<h2>About your handin</h2><ul>{notes}</ul>" if notes else "")
-            + (f"<h2>Why points were lost</h2>{why}" if why else "") + "</body></html>")
+            f"<html><body>{_section(m, s, PARTS, f'{ASSIGNMENT}: {html.escape(sid)}')}</body></html>")
+        for nb in NOTEBOOKS:
+            page = folder / nb.replace(".ipynb", ".html")
+            if page.is_file() and not page.is_symlink():
+                parts = [p for p in PARTS if f"{p.notebook}.ipynb" == nb]
+                section = (f'<section id="autograder-report">'
+                           f'{_section(m, s, parts, f"{html.escape(nb)}, graded")}</section>\n')
+                before = page.read_text()
+                text = REPORT.sub("", before)                 # a run again: the scores of now
+                after = BODY.sub(lambda b: b.group(0) + section, text, count=1)
+                if after != before:
+                    page.write_text(after)
 
 
 def export(out, markers, scores):
