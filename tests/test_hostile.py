@@ -39,8 +39,7 @@ def _files(*folders):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """The class graded once by whoever runs the tests (root in CI, so the kernels run as
-    nobody). test_hostile_as_account.py grades the attacks on the sandbox's walls again, as an
-    unprivileged account."""
+    nobody). test_hostile_as_account.py grades it again as an unprivileged account."""
     yield from graded_by("caller", tmp_path_factory, HOSTILE)
 
 
@@ -146,7 +145,7 @@ def test_an_honest_student_among_them_scores_100(graded):
 @pytest.mark.parametrize("h", HOSTILE, ids=lambda h: h.name)
 def test_hostile_handin_gets_exactly_its_points(graded, h):
     if h.name not in graded["class"]:
-        pytest.skip("not an attack on the sandbox's walls: graded once, by the caller")
+        pytest.skip("not in this run's class")
     m = graded["markers"][h.name]
     lost = {p: s for p, s in m["scores"].items() if s == 0}
     assert sum(m["scores"].values()) == h.score, f"{h.name}: lost {sorted(lost)}"
