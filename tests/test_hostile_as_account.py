@@ -4,11 +4,10 @@ the first run's kernels run as nobody under a root grader. Every test of test_ho
 on this grading too (a file of its own, so that pytest-xdist runs it beside the first)."""
 import pytest
 
-from hostile import HOSTILE
 from test_hostile import *  # noqa: F401,F403  (the same tests, and the module's marks)
 from test_hostile import graded_by
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    yield from graded_by("account", tmp_path_factory, HOSTILE)
+    yield from graded_by("account", tmp_path_factory)
