@@ -11,7 +11,7 @@ import threading
 import numpy as np
 
 from ..parts.data import digits
-from ..parts.cases.training import LAYERS, _pixels
+from ..parts.cases.training import LAYERS, pixel_order
 
 INPUT_WIDTH, CLASSES = 64, 10
 MAX_LAYERS, MAX_PARAMETERS = 32, 4_000_000
@@ -74,7 +74,7 @@ def evaluated(out, truth):
     X, y = digits()
     rows = truth["test"]
     try:
-        got = {"predictions": predict(out, _pixels(X[rows], truth))}
+        got = {"predictions": predict(out, pixel_order(X[rows], truth))}
     except ValueError as e:
         got = {"unevaluable": str(e)}
     return got, {"predictions": y[rows]}

@@ -68,9 +68,10 @@ LIST_FONTS = ("import os, matplotlib as m, matplotlib.font_manager as f; "      
 
 def font_list(folder):
     """matplotlib's list of the machine's fonts, made in `folder` once per matplotlib version
-    (delete the folder after installing fonts): its path, or None if it could not be made. Every kernel's /tmp is new and empty, and each one
-    that imported pyplot listed the fonts again (fc-list, about 0.3 s of CPU); the sandbox
-    gives each one this list instead, read-only (bwrap_argv)."""
+    (delete the folder after installing fonts): its path, or None if it could not be made.
+    Every kernel's /tmp is new and empty, and each one that imported pyplot listed the fonts
+    again (fc-list, about 0.3 s of CPU); the sandbox gives each one this list, read-only
+    (bwrap_argv)."""
     import subprocess
     from importlib.metadata import version
     folder = folder / version("matplotlib")         # a list per version: made once, then found
@@ -163,7 +164,8 @@ def bwrap_argv(connection_file, cwd, scratch, fonts=None):
             "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm"]
     made = {"/", "/tmp", "/dev", "/proc"}
     if fonts and Path(fonts).is_file():     # matplotlib's folder stays writable, its font list not
-        argv += ["--perms", "1777", "--dir", MPLCONFIGDIR, "--ro-bind", str(fonts), f"{MPLCONFIGDIR}/{Path(fonts).name}"]
+        argv += ["--perms", "1777", "--dir", MPLCONFIGDIR,
+                 "--ro-bind", str(fonts), f"{MPLCONFIGDIR}/{Path(fonts).name}"]
     # The folders made for the binds below are read-only once they are all in place: started by
     # an ordinary user, bwrap makes them as that user, whom the kernel is in its user namespace.
     # The first one made on a path is a tmpfs of its own, so that it can be remounted read-only

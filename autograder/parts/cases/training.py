@@ -4,10 +4,10 @@ The grader calls the student's train() on a split it draws, with an rng it seeds
 the learned weights; the grading process runs those through the REFERENCE forward pass on
 digits the student's code never saw (grading/learned.py), and its predictions are judged here.
 So a "model" that looks the labels up, or a classifier wrapped in a mytorch class, earns
-nothing: only weights that classify do. On those hidden splits the pixels come in an order drawn
-from the hidden seed (`_pixels`), so weights learned beforehand, from all the public digits, fit
-nothing either: only a train() that learns from what it is given earns points. Points are linear
-in the test accuracy, from TRAINING_ZERO (none) to TRAINING_FULL (all).
+nothing: only weights that classify do. On those hidden splits the pixels come in an order
+drawn from the hidden seed (`pixel_order`), so weights learned beforehand, from all the public
+digits, fit nothing either: only a train() that learns from what it is given earns points.
+Points are linear in the test accuracy, from TRAINING_ZERO (none) to TRAINING_FULL (all).
 """
 import numpy as np
 
@@ -23,14 +23,14 @@ def _make_training(rng, hidden):
     seed = int(rng.integers(2 ** 31)) if hidden else 0
     train, val, test = split_indices(seed)
     case = {"train": train, "val": val, "seed": np.int64(seed)}
-    if hidden:                # the 64 pixels in an order of the hidden seed's: see _pixels
+    if hidden:                # the 64 pixels in an order of the hidden seed's: see pixel_order
         case["pixels"] = rng.permutation(64)
     else:                     # the public split: the student's own forward predicts, here only
         case["test"] = test
     return [case]
 
 
-def _pixels(X, x):
+def pixel_order(X, x):
     """X with its columns in the case's pixel order (hidden cases only). An MLP learns as well
     from pixels in any order, the same for every digit; weights fitted beforehand to the digits
     as published, by a train() that ignores what it is given, fit nothing here."""
@@ -59,7 +59,7 @@ def _run_training(ns, x, state):
     """train() on the case's split; returns the layer names and learned W{k}, b{k} of each Linear
     (and, on the public split only, the student's own predictions on its test digits)."""
     X, y = digits()
-    X = _pixels(X, x)
+    X = pixel_order(X, x)
     rows = [(X[x[k]].copy(), y[x[k]].copy()) for k in ("train", "val")]
     trained = _answer(ns, "train")(*rows[0], *rows[1], np.random.default_rng(int(x["seed"])))
     names, model = _layers(ns, trained)
