@@ -10,7 +10,7 @@ import pytest
 
 from autograder.grading import grade, sandbox
 from autograder.grading import gradebook as GB
-from autograder.parts import NOTEBOOKS, ASSIGNMENT, BY_ID, TOTAL
+from autograder.parts import ASSIGNMENT, BY_ID, NOTEBOOKS, TOTAL
 from classroom import hand_in
 from mistakes import MISTAKES
 
