@@ -22,6 +22,11 @@ def _section(m, s, parts, heading):
             + (f"<h2>Why points were lost</h2>{why}" if why else ""))
 
 
+def feedback_page(course, sid, notebook):
+    """Where nbgrader's generate_feedback writes the page of `sid`'s `notebook`."""
+    return course / "feedback" / sid / ASSIGNMENT / notebook.replace(".ipynb", ".html")
+
+
 REPORT = re.compile(r'<section id="autograder-report">.*?</section>\n?', re.S)
 BODY = re.compile(r"<body[^>]*>")
 
@@ -37,7 +42,7 @@ def write_reports(course, markers, scores):
         (folder / "report.html").write_text(
             f"<html><body>{_section(m, s, PARTS, f'{ASSIGNMENT}: {html.escape(sid)}')}</body></html>")
         for nb in NOTEBOOKS:
-            page = folder / nb.replace(".ipynb", ".html")
+            page = feedback_page(course, sid, nb)
             if page.is_file() and not page.is_symlink():
                 parts = [p for p in PARTS if f"{p.notebook}.ipynb" == nb]
                 section = (f'<section id="autograder-report">'

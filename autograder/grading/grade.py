@@ -167,6 +167,14 @@ def batches(sids, jobs):
     return [b for b in (sids[k::count] for k in range(count)) if b]
 
 
+def _all_but(others):
+    """nbgrader's arguments for every student but `others`; None when it cannot be told so (it
+    splits its list of students to leave out at commas)."""
+    if any("," in sid for sid in others):
+        return None
+    return ["--student", "*", f"--CourseDirectory.student_id_exclude={','.join(sorted(others))}"]
+
+
 def _autograde_batch(course, sids, everyone, kernel):
     """One nbgrader autograde over the students `sids` (all through intake; `everyone`: every
     student of the run). Its wall-clock budget is the sum of theirs; each kernel is still one
@@ -181,13 +189,12 @@ def _autograde_batch(course, sids, everyone, kernel):
         (course / "logs" / f"{sid}.log").write_text(
             f"autograded in one nbgrader process with: {', '.join(sids)} (its output: {log})\n")
     # nbgrader grades the students its glob '*' finds in submitted/ but those it is told to leave
-    others = ({p.name for p in (course / "submitted").iterdir()} | set(everyone)) - set(sids)
-    if any("," in sid for sid in others):             # it splits that list at commas: no batch,
-        return dict.fromkeys(sids, 0.0)               # each is graded alone
+    only = _all_but(({p.name for p in (course / "submitted").iterdir()} | set(everyone)) - set(sids))
+    if only is None:                                  # no batch: each is graded alone
+        return dict.fromkeys(sids, 0.0)
     per_student = budget(course, kernel.timeout, NOTEBOOKS)
     start = time.time()
-    nbgrader(course, log, "autograde", ASSIGNMENT, "--student", "*", "--force",
-             f"--CourseDirectory.student_id_exclude={','.join(sorted(others))}",
+    nbgrader(course, log, "autograde", ASSIGNMENT, *only, "--force",
              budget=per_student * len(sids), env=kernel.environment(course, per_student))
     ends = {sid: max((p.stat().st_mtime for p in (course / "autograded" / sid / ASSIGNMENT).glob("*.ipynb")),
                      default=start) for sid in sids}
@@ -436,15 +443,13 @@ def _feedback(course, markers):
     pages are missing (a run killed before this step): a run for one late handin does not write
     the whole class's again. Returns the failures."""
     def has_pages(sid):
-        return all((course / "feedback" / sid / ASSIGNMENT / nb.replace(".ipynb", ".html")).is_file()
-                   for nb in NOTEBOOKS)
+        return all(exports.feedback_page(course, sid, nb).is_file() for nb in NOTEBOOKS)
     todo = sorted(sid for sid, m in markers.items() if not m.get("skipped") or not has_pages(sid))
     if not todo:
         return []
     others = {p.name for p in (course / "autograded").iterdir()} - set(todo) \
         if (course / "autograded").is_dir() else set()
-    only = ["--student", "*", f"--CourseDirectory.student_id_exclude={','.join(sorted(others))}"] \
-        if others and not any("," in sid for sid in others) else []     # it splits the list at commas
+    only = (_all_but(others) if others else None) or []   # else every student nbgrader finds
     if nbgrader(course, course / "logs" / "feedback.log", "generate_feedback", ASSIGNMENT, "--force", *only,
                 budget=nbgrader_cli.NO_KERNEL_S + 5 * len(todo)):   # HTML for every notebook of each
         return [f"nbgrader generate_feedback failed (see {course}/logs/feedback.log)"]
