@@ -5,6 +5,11 @@ would show it again (the lines around the failing call), and (2) score a test ce
 for any stderr output. Test cells call checks that capture warnings and stderr; the
 feedback clears hidden tests and reduces every traceback to its final line.
 """
+import re
+
+from nbconvert.exporters import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor
 
 from ..parts import ASSIGNMENT, COURSE
@@ -20,6 +25,27 @@ class HideTracebacks(Preprocessor):
         return cell, resources
 
 
+class FeedbackHTML(HTMLExporter):
+    """nbconvert's HTMLExporter without its last pass, which parses the whole page again with
+    BeautifulSoup to give images a placeholder alt text and lab-template cells a tabindex:
+    half the CPU of a feedback page (bench/README.md). Feedback pages use nbgrader's classic
+    template, which has no such cells; an image without alt text gets the same placeholder here."""
+
+    IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)")
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        # HTMLExporter.from_notebook_node (nbconvert 7.16.5 to 7.17) up to its BeautifulSoup pass
+        language = nb.metadata.get("language_info", {})
+        lexer = language.get("pygments_lexer", language.get("name", None))
+        self.register_filter("highlight_code", self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return self.IMG_WITHOUT_ALT.sub('<img alt="No description has been provided for this image"', html), resources
+
+
 def config_text(root, protected, timeout=30, db_url=None, kernel=None):
     """The nbgrader_config.py of a grading course directory at `root`.
 
@@ -30,7 +56,7 @@ from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute, GetGrades, ClearHiddenTests
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from autograder.grading.execute import KERNEL_READY_S, GradingExecute
-from autograder.grading.nbgrader_config import HideTracebacks
+from autograder.grading.nbgrader_config import FeedbackHTML, HideTracebacks
 
 c = get_config()
 # Kernels talk over Unix sockets in this nbgrader process's own runtime folder, never TCP:
@@ -59,4 +85,5 @@ c.LimitOutput.max_traceback = 3
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".autograder_records"]
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTracebacks,
                                     CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.exporter_class = FeedbackHTML   # the same pages at half the CPU
 '''
