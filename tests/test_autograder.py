@@ -685,3 +685,37 @@ def test_feedback_pages_skip_nbconverts_second_parse_and_lose_nothing():
     assert texts[0] == texts[1] and "Sequential" in texts[1]
     assert [t.name for t in soups[0].find_all()] == [t.name for t in soups[1].find_all()]
     assert [i.get("alt") for i in soups[1].find_all("img")] == ["No description has been provided for this image"]
+
+
+def test_nbgrader_checks_cell_metadata_once_per_schema_with_the_same_verdicts(monkeypatch):
+    """The nbgrader our commands run validates cell metadata with one validator per schema
+    (jsonschema.validate checked the schema itself for every cell): the same cells pass, the
+    same cells fail with the same error, and the schema is checked once."""
+    import jsonschema
+    from nbgrader.nbgraderformat import common, v3
+    from autograder.course import nbgrader_cli
+    good = {"schema_version": 3, "grade": True, "solution": False, "locked": True, "points": 2,
+            "grade_id": "linear_forward", "task": False}
+    bad = [{**good, "points": "two"}, {**good, "points": -1}, {**good, "grade_id": "a b"}, {**good, "extra": 1},
+           {k: v for k, v in good.items() if k != "locked"}]
+    validator = v3.MetadataValidatorV3()
+    expected = []
+    for meta in bad:
+        with pytest.raises(jsonschema.ValidationError) as e:
+            jsonschema.validate(meta, validator.schema)
+        expected.append(e.value.message)
+    monkeypatch.setattr(common, "jsonschema", common.jsonschema)       # put back after the test
+    checks = []
+    monkeypatch.setattr(jsonschema.Draft202012Validator, "check_schema",
+                        classmethod(lambda cls, schema, **kw: checks.append(schema)))
+    monkeypatch.setattr(jsonschema.Draft4Validator, "check_schema",
+                        classmethod(lambda cls, schema, **kw: checks.append(schema)))
+    nbgrader_cli.check_cells_once_per_schema()
+    from nbformat.v4 import new_code_cell
+    for _ in range(3):
+        validator.validate_cell(new_code_cell("x = 1", metadata={"nbgrader": dict(good)}))
+    for meta, message in zip(bad, expected):
+        with pytest.raises(jsonschema.ValidationError) as e:
+            validator.validate_cell(new_code_cell("x = 1", metadata={"nbgrader": dict(meta)}))
+        assert e.value.message == message
+    assert len(checks) == 1, checks

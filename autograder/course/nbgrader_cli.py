@@ -60,10 +60,36 @@ BUDGET_EXCEEDED = -999
 NO_KERNEL_S = 600       # a command that runs no student code: generous, but bounded
 
 
+def check_cells_once_per_schema():
+    """Make nbgrader validate each cell's metadata with one validator per schema. nbgrader calls
+    jsonschema.validate for every graded cell of every notebook it reads, and that function
+    first checks the schema itself against jsonschema's metaschema: a quarter of the CPU of
+    an autograde outside the kernels (bench/README.md). Here the schema is checked once, then
+    each cell is validated as jsonschema.validate would, with the same errors."""
+    import jsonschema
+    from jsonschema.exceptions import best_match
+    from nbgrader.nbgraderformat import common
+    validators = {}                      # id(schema) -> (schema, its validator): nbgrader's few schemas
+
+    def validate(instance, schema):
+        if id(schema) not in validators:
+            cls = jsonschema.validators.validator_for(schema)
+            cls.check_schema(schema)
+            validators[id(schema)] = (schema, cls(schema))
+        error = best_match(validators[id(schema)][1].iter_errors(instance))
+        if error is not None:
+            raise error
+
+    common.jsonschema = type("jsonschema", (), {"validate": staticmethod(validate)})
+
+
 _PARENT_ENV = "AUTOGRADER_GRADER_PID"
 _DIE_WITH_PARENT = ("import os; from autograder.course.nbgrader_cli import die_with_parent; "
                     f"die_with_parent(int(os.environ['{_PARENT_ENV}'])); ")
 # nbgrader's main, without jsonschema's optional rfc3987_syntax: it builds a grammar at import,
 # 1.2 s of CPU per nbgrader process that nbgrader never uses (measured in bench/grading.py).
+# Each cell's metadata is validated against a schema checked once (check_cells_once_per_schema).
 _NBGRADER_MAIN = ("import sys; sys.modules['rfc3987_syntax'] = None; "
+                  "from autograder.course.nbgrader_cli import check_cells_once_per_schema; "
+                  "check_cells_once_per_schema(); "
                   "from nbgrader.apps.nbgraderapp import main; sys.exit(main())")
