@@ -5,6 +5,8 @@ Graded in-process on the hidden cases (the same `outputs` and `judge` that gradi
 nbgrader), so each hole is shown closed in seconds; the end-to-end course cycle grades the same
 way through nbgrader.
 """
+import warnings
+
 import numpy as np
 import pytest
 
@@ -148,6 +150,23 @@ def test_each_catalogued_mistake_loses_exactly_its_parts_on_the_hidden_cases(tmp
                                namespace(m.notebook, train=False, edits=m.edits)))
     lost = {p for p, r in results.items() if not r.passed}
     assert lost == {p for p in m.lost if p in results}, "\n".join(results[p].report() for p in sorted(lost))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("m", MISTAKES, ids=lambda m: m.name)
+def test_each_catalogued_mistake_keeps_or_loses_training_as_catalogued(tmp_path, m):
+    """The training part on its hidden split, as grading runs it: the notebook's train() with the
+    mistake's mytorch in the kernel, the recorded weights evaluated by the grading process."""
+    from autograder.course.notebook_answers import namespace
+    package = load_package(apply(m, REFERENCE, tmp_path / "mytorch"), f"mt_training_{m.name}")
+    with warnings.catch_warnings():      # a kernel prints them, and the notebook's cells go on
+        warnings.simplefilter("ignore")  # past one that raises (its own training, say)
+        ns = namespace(parts.NB_TRAIN, edits=m.edits if m.notebook else (), mytorch=package, keep_going=True)
+    inputs, expected = checker.load(hidden.INPUTS)["training"], checker.load(hidden.EXPECTED)["training"]
+    cases = [dict(c, expected=e["expected"]) for c, e in zip(inputs, expected)]
+    result = hidden.judge_outputs("training", cases, *checker.outputs("training", ns, inputs))
+    points = parts.BY_ID["training"].points
+    assert result.score == (0 if "training" in m.lost else points), result.report()
 
 
 def _notebook_results(overrides):

@@ -34,16 +34,21 @@ def edit_answers(sources, edits, what="the answer cells"):
     return sources
 
 
-def namespace(notebook=NB_OPT, train=True, edits=()):
+def namespace(notebook=NB_OPT, train=True, edits=(), mytorch=None, keep_going=False):
     """globals() of an instructor's notebook after its solution cells ran (with the reference
-    mytorch as `mytorch`, and the public split of the digits, as the notebooks set them up).
-    train=False leaves out the training cell: the references need only the other answers.
-    edits: (old, new) pairs made in the solution cells first (see edit_answers)."""
+    mytorch as `mytorch`, or the package `mytorch`, and the public split of the digits, as the
+    notebooks set them up). train=False leaves out the training cell: the references need only
+    the other answers. edits: (old, new) pairs made in the solution cells first (edit_answers).
+    keep_going: a cell that raises stops there and the next one runs, as in a kernel."""
     from ..parts.data import digits_split
     from .paths import reference
-    ns = {"np": np, "numpy": np, "mytorch": reference(), **digits_split(seed=0)._asdict()}
+    ns = {"np": np, "numpy": np, "mytorch": mytorch or reference(), **digits_split(seed=0)._asdict()}
     skip = () if train else (TRAINING_CELL,)
     sources = _solution_cells(SOLUTIONS / ASSIGNMENT / f"{notebook}.ipynb", skip)
     for source in edit_answers(sources, edits, f"{notebook}'s answer cells"):
-        exec(compile(source, f"{notebook}.ipynb", "exec"), ns)
+        try:
+            exec(compile(source, f"{notebook}.ipynb", "exec"), ns)
+        except Exception:
+            if not keep_going:
+                raise
     return ns
