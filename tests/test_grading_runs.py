@@ -54,6 +54,8 @@ def test_grading_twice_gives_the_same_gradebook(handins, tmp_path, db_url):
     first = gradebook(db_url or GB.default_db(course))
     pages = {p: p.stat().st_mtime_ns for p in (course / "feedback").rglob("*.html") if p.name != "report.html"}
     assert len(pages) == len(NOTEBOOKS) * len(EXPECTED)
+    # written by two nbgrader processes at once (--jobs 2), each its share of the class
+    assert sorted(p.name for p in (course / "logs").glob("feedback-*.log")) == ["feedback-1.log", "feedback-2.log"]
     # without --force nobody is graded again, and nobody's feedback is written again (it was
     # the whole class's, at every run: a run for one late handin rewrote hundreds of pages)
     markers, failures = grade.grade(handins, course, db_url=db_url, jobs=2, log=quiet, unsafe_no_sandbox=UNSAFE)

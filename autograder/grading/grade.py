@@ -424,7 +424,7 @@ def _grade_locked(handins, course, kernel, db_url, jobs, force, log):
             state = "already graded, skipped" if done.get("skipped") else f"{done['seconds']:.1f} s"
             log(f"[{k}/{len(ids)}] {sid}: {total:g}/{TOTAL} ({state}; {time.perf_counter() - start:.0f} s so far)"
                 + "".join(f"\n      {p}" for p in done["problems"]))
-    failures += _feedback(course, markers)
+    failures += _feedback(course, markers, jobs)
     per_class = nbgrader_cli.NO_KERNEL_S + 5 * len(markers)
     final = gradebook.scores(db_url, markers)            # the record of truth, hand-set scores included
     for sid, m in markers.items():
@@ -438,22 +438,34 @@ def _grade_locked(handins, course, kernel, db_url, jobs, force, log):
     return markers, failures
 
 
-def _feedback(course, markers):
+def _feedback(course, markers, jobs):
     """nbgrader's feedback pages for the students graded in this run, and for any other whose
     pages are missing (a run killed before this step): a run for one late handin does not write
-    the whole class's again. Returns the failures."""
+    the whole class's again. Up to `jobs` nbgrader processes write them at once, each its share
+    of the students (one process for a class ran alone on one core at the end of a run).
+    Returns the failures."""
     def has_pages(sid):
         return all(exports.feedback_page(course, sid, nb).is_file() for nb in NOTEBOOKS)
     todo = sorted(sid for sid, m in markers.items() if not m.get("skipped") or not has_pages(sid))
     if not todo:
         return []
-    others = {p.name for p in (course / "autograded").iterdir()} - set(todo) \
-        if (course / "autograded").is_dir() else set()
-    only = (_all_but(others) if others else None) or []   # else every student nbgrader finds
-    if nbgrader(course, course / "logs" / "feedback.log", "generate_feedback", ASSIGNMENT, "--force", *only,
-                budget=nbgrader_cli.NO_KERNEL_S + 5 * len(todo)):   # HTML for every notebook of each
-        return [f"nbgrader generate_feedback failed (see {course}/logs/feedback.log)"]
-    return []
+    everyone = {p.name for p in (course / "autograded").iterdir()} | set(todo) \
+        if (course / "autograded").is_dir() else set(todo)
+
+    def only(share):          # nbgrader's arguments for `share` alone ([]: every student it finds)
+        return _all_but(everyone - set(share)) if everyone - set(share) else []
+    shares = [todo[k::jobs] for k in range(min(jobs, len(todo)))]
+    if any(only(share) is None for share in shares):      # a comma in an id: one process, every student
+        shares = [todo]
+
+    def write(k, share):
+        log = course / "logs" / f"feedback-{k}.log"
+        code = nbgrader(course, log, "generate_feedback", ASSIGNMENT, "--force", *(only(share) or []),
+                        budget=nbgrader_cli.NO_KERNEL_S + 5 * len(share))   # HTML for every notebook of each
+        return [f"nbgrader generate_feedback failed for {', '.join(share[:5])}{' ...' if len(share) > 5 else ''} "
+                f"(see {log})"] if code else []
+    with ThreadPoolExecutor(max_workers=len(shares)) as pool:
+        return [f for done in pool.map(write, range(1, len(shares) + 1), shares) for f in done]
 
 
 def _each_student(futures):
