@@ -719,3 +719,15 @@ def test_nbgrader_checks_cell_metadata_once_per_schema_with_the_same_verdicts(mo
             validator.validate_cell(new_code_cell("x = 1", metadata={"nbgrader": dict(meta)}))
         assert e.value.message == message
     assert len(checks) == 1, checks
+
+
+def test_batches_come_in_a_multiple_of_the_workers_with_at_most_ten_students_each():
+    """The last batches of a run end together: no worker grades a batch alone at the end."""
+    from autograder.grading.grade import BATCH, batches
+    for n in (1, 2, 3, 9, 10, 20, 21, 50, 101):
+        for jobs in (1, 2, 3, 4):
+            got = batches([f"s{k:03d}" for k in range(n)], jobs)
+            assert sorted(s for b in got for s in b) == [f"s{k:03d}" for k in range(n)], (n, jobs)
+            sizes = [len(b) for b in got]
+            assert max(sizes) <= BATCH and max(sizes) - min(sizes) <= 1, (n, jobs, sizes)
+            assert len(got) % jobs == 0 or len(got) == n < jobs, (n, jobs, sizes)
