@@ -457,17 +457,18 @@ def _feedback(course, markers, jobs):
     def only(share):          # nbgrader's arguments for `share` alone ([]: every student it finds)
         return _all_but(everyone - set(share)) if everyone - set(share) else []
     shares = [todo[k::jobs] for k in range(min(jobs, len(todo)))]
-    if any(only(share) is None for share in shares):      # a comma in an id: one process, every student
-        shares = [todo]
+    args = [only(share) for share in shares]
+    if None in args:                                       # a comma in an id: one process, every student
+        shares, args = [todo], [only(todo) or []]
 
-    def write(k, share):
+    def write(k, share, arguments):
         log = course / "logs" / f"feedback-{k}.log"
-        code = nbgrader(course, log, "generate_feedback", ASSIGNMENT, "--force", *(only(share) or []),
+        code = nbgrader(course, log, "generate_feedback", ASSIGNMENT, "--force", *arguments,
                         budget=nbgrader_cli.NO_KERNEL_S + 5 * len(share))   # HTML for every notebook of each
         return [f"nbgrader generate_feedback failed for {', '.join(share[:5])}{' ...' if len(share) > 5 else ''} "
                 f"(see {log})"] if code else []
     with ThreadPoolExecutor(max_workers=len(shares)) as pool:
-        return [f for done in pool.map(write, range(1, len(shares) + 1), shares) for f in done]
+        return [f for done in pool.map(write, range(1, len(shares) + 1), shares, args) for f in done]
 
 
 def _each_student(futures):

@@ -1,4 +1,4 @@
-"""nbgrader's configuration for grading, and the preprocessor it needs that nbgrader lacks.
+"""nbgrader's configuration for grading, and the preprocessor and exporter it needs that nbgrader lacks.
 
 By default nbgrader would (1) show hidden test code in the feedback HTML, and tracebacks
 would show it again (the lines around the failing call), and (2) score a test cell zero
