@@ -79,7 +79,10 @@ if ! bwrap --version | python3 -c 'import sys; v = sys.stdin.read().split()[-1].
     exit 1
 fi
 python3 -m venv "$VENV"
-"$VENV/bin/python" -m pip install --quiet -r "$HERE/{grader}/requirements.txt"
+# uv (from PyPI, by pip) installs what pip would, the newest versions the ranges allow, several
+# times faster; bytecode compiled now, as pip does, since the sandboxed kernels cannot write it.
+"$VENV/bin/python" -m pip install --quiet uv
+"$VENV/bin/python" -m uv pip install --quiet --compile-bytecode --python "$VENV/bin/python" -r "$HERE/{grader}/requirements.txt"
 '''
 
 
