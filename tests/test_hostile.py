@@ -22,6 +22,11 @@ from hostile import HOSTILE
 # The class is graded in the first test's setup: about 6.5 min on a quiet 2-core machine, over
 # 20 min when both gradings (this file's and test_hostile_as_account.py's) share a loaded one.
 GRADING_S = 2400
+# Per cell, shorter than grading's default 30 s: the infinite loop spins in each cell that calls
+# its Tanh.backward until this timeout, in both gradings at once (about 5 cells each), and that
+# CPU is taken from everything else the suite runs. The honest student's slowest cell needs a
+# few seconds, with 2 x 4 kernels on 2 cores.
+CELL_TIMEOUT_S = 20
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(GRADING_S),
               pytest.mark.skipif(not sandbox.bwrap_available(),
                                  reason="reading the hidden values is only blocked in the bwrap sandbox")]
@@ -69,7 +74,7 @@ def _grader(who):
     if who == "caller":
         def run(handins, course, jobs):
             lines = []
-            markers, failures = grade.grade(handins, course, timeout=30, jobs=jobs, log=lines.append)
+            markers, failures = grade.grade(handins, course, timeout=CELL_TIMEOUT_S, jobs=jobs, log=lines.append)
             return markers, failures, lines, None, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         yield run
         return
@@ -87,7 +92,7 @@ def _grader(who):
             for p in [mine, *mine.iterdir()]:
                 shutil.chown(p, login, login)
             result = home / "result.json"
-            users.python(login, GRADE_AS_ACCOUNT.format(handins=str(mine), course=str(course), jobs=jobs,
+            users.python(login, GRADE_AS_ACCOUNT.format(handins=str(mine), course=str(course), jobs=jobs, timeout=CELL_TIMEOUT_S,
                                                         result=str(result)),
                          env={"PROBE_SECRET_DB_URL": os.environ["PROBE_SECRET_DB_URL"]}, timeout=GRADING_S - 100)
             done = json.loads(result.read_text())
@@ -103,7 +108,7 @@ import json, resource
 from pathlib import Path
 from autograder.grading import grade
 lines = []
-markers, failures = grade.grade(Path({handins!r}), Path({course!r}), timeout=30, jobs={jobs}, log=lines.append)
+markers, failures = grade.grade(Path({handins!r}), Path({course!r}), timeout={timeout}, jobs={jobs}, log=lines.append)
 Path({result!r}).write_text(json.dumps({{"markers": markers, "failures": failures, "lines": lines,
                                         "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
 """
