@@ -129,18 +129,37 @@ def run_all(driver, tries=5):
                 keys(driver, Keys.ENTER)
                 return
             keys(driver, Keys.ESCAPE)
-    pytest.fail("the command palette did not open on Ctrl+Shift+C")
+    failed(driver, "the command palette did not open on Ctrl+Shift+C")
 
 
 CAPTIONS = "return [...document.querySelectorAll('.widget-interact')].map(w => w.querySelector('.jp-RenderedMarkdown')?.textContent || '')"
+
+
+def kernel_idle(driver):
+    """A condition: the status bar says the kernel is idle, twice, half a second apart (between
+    two cells of Run All it is idle for a moment)."""
+    status = "return document.querySelector('.jp-StatusBar-Widget')?.textContent || ''"
+
+    def idle():
+        if "Idle" not in driver.execute_script(status):
+            return False
+        time.sleep(0.5)
+        return "Idle" in driver.execute_script(status)
+    return idle
+
+
+def failed(driver, message):
+    """Fails the test with `message`, saving a screenshot of the page for the reader of the log."""
+    path = os.path.join(tempfile.gettempdir(), "jupyterlab-keyboard.png")
+    driver.save_screenshot(path)
+    pytest.fail(f"{message} (screenshot: {path})")
 
 
 def wait_for(driver, condition, timeout, what):
     deadline = time.monotonic() + timeout
     while not (result := condition()):
         if time.monotonic() > deadline:
-            driver.save_screenshot(os.path.join(tempfile.gettempdir(), "jupyterlab-keyboard.png"))
-            pytest.fail(f"{what} did not happen within {timeout} s (screenshot: jupyterlab-keyboard.png in the temp folder)")
+            failed(driver, f"{what} did not happen within {timeout} s")
         time.sleep(0.25)
     return result
 
@@ -169,12 +188,13 @@ def test_every_control_is_reached_named_and_operated_by_keyboard(lab):
              RUN_ALL_TIMEOUT, "the lecture opening")
     driver.execute_cdp_cmd("Accessibility.enable", {})
     # JupyterLab moves the focus to the notebook once its kernel is up, which would close the palette
-    wait_for(driver, lambda: "Idle" in driver.execute_script(
-        "return document.querySelector('.jp-StatusBar-Widget')?.textContent || ''"), RUN_ALL_TIMEOUT, "the kernel starting")
+    wait_for(driver, kernel_idle(driver), RUN_ALL_TIMEOUT, "the kernel starting")
     time.sleep(2)
     run_all(driver)
     widgets = wait_for(driver, lambda: (lambda c: c if len(c) >= 2 and all(c) else None)(driver.execute_script(CAPTIONS)),
                        RUN_ALL_TIMEOUT, "Run All drawing both widgets")
+    # the cells after the widgets run too before the walk: a key's redraw would queue behind them
+    wait_for(driver, kernel_idle(driver), RUN_ALL_TIMEOUT, "Run All finishing")
     controls = driver.execute_script(CONTROLS)
     keys(driver, Keys.ESCAPE)                       # command mode: Tab leaves the cell instead of indenting
     walk, report, unnamed = [], [], []
@@ -198,7 +218,7 @@ def test_every_control_is_reached_named_and_operated_by_keyboard(lab):
                 continue                                  # the option already chosen: the next one is tried
             keys(driver, Keys.SPACE)
         else:
-            pytest.fail(f"widget {w}: Tab reached a {role!r} {element!r} named {name!r}, not a control")
+            failed(driver, f"widget {w}: Tab reached a {role!r} {element!r} named {name!r}, not a control")
         wait_for(driver, lambda: driver.execute_script(CAPTIONS)[w] != caption, 120,
                  f"widget {w}: the figure redrawing after a key on the {role} {name!r}")
         _, _, after = focused(driver)
@@ -207,10 +227,12 @@ def test_every_control_is_reached_named_and_operated_by_keyboard(lab):
             assert after != before and float(after) * 2**10 == int(float(after) * 2**10), (
                 f"widget {w}: the slider announces {after!r} after {before!r}")
     else:
-        pytest.fail(f"Tab did not come round to a stop it had visited in {MAX_STOPS} presses: {walk[-20:]}")
+        failed(driver, f"Tab did not come round to a stop it had visited in {MAX_STOPS} presses: {walk[-20:]}")
     reached = [stop for stop in walk if stop[0] >= 0]
-    assert len(reached) == controls and {w for w, *_ in reached} == set(range(len(widgets))), (
-        f"the walk reached {len(reached)} of the widgets' {controls} controls: {walk}")
+    if len(reached) != controls or {w for w, *_ in reached} != set(range(len(widgets))):
+        failed(driver, f"the walk reached {len(reached)} of the widgets' {controls} controls: {walk}")
     roles = [r[1] for r in report]
-    assert roles.count("slider") >= 8 and len(report) >= 10, f"controls reached and operated: {report}"
-    assert not unnamed, f"Tab stops in the lecture without an accessible name: {unnamed}; the walk: {walk}"
+    if roles.count("slider") < 8 or len(report) < 10:
+        failed(driver, f"controls reached and operated: {report}")
+    if unnamed:
+        failed(driver, f"Tab stops in the lecture without an accessible name: {unnamed}; the walk: {walk}")
