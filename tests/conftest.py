@@ -105,3 +105,25 @@ def ran(path, executed):
     if isinstance(nb, str):
         pytest.fail(f"{path.parent.name}/{path.name}: Run All stops at an error:\n{nb}"[:3000])
     return nb
+
+
+# The longest files, longest first (about, on the 2-core machine). pytest-xdist's loadfile hands
+# each worker whole files, and by itself sends the files with the most tests first, which put
+# the platform packages, the grading runs and the browser audit (few tests, minutes each) last,
+# where one worker ran them while the other had nothing left. The lectures run before the site
+# audit, which waits for their executions (executed_lectures). The keyboard walk through
+# JupyterLab stays last, where it always ran: started early, beside the hostile class's
+# gradings, its Tab walk once went round one cell's toolbar and never reached a widget; run
+# last with this order once, a slider's figure did not redraw within 120 s (the walk now waits
+# for Run All to finish first).
+LONGEST_FIRST = ["test_course_cycle", "test_hostile", "test_hostile_as_account", "test_grading_runs",
+                 "test_grading_restarts", "test_platforms", "test_lectures", "test_kernel_failures",
+                 "test_student_path", "test_exchange", "test_accessibility"]
+LAST = "test_jupyterlab_keyboard"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Files in LONGEST_FIRST's order, then the others as collected, then LAST (with
+    --no-loadscope-reorder, which pyproject's addopts set, xdist keeps this order)."""
+    rank = {name: k for k, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.module.__name__, len(rank) + (item.module.__name__ == LAST)))
