@@ -64,11 +64,13 @@ def test_a_second_run_on_the_same_course_waits_its_turn(handins, tmp_path):
     course = tmp_path / "course"
     (course).mkdir()
     first = _run(handins, course)
+    deadline = time.time() + 300
     while not (course / ".grading.lock").exists() or not (course / "graded").exists():
+        assert first.poll() is None and time.time() < deadline, "the first run never took the course's lock"
         time.sleep(0.1)
     time.sleep(1)
     second = subprocess.run([sys.executable, "-m", "autograder", "grade", str(handins), "--course", str(course),
                              *UNSAFE_FLAG],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, timeout=300)
     first.communicate(timeout=600)
     assert second.returncode != 0 and "another grading run is using this course directory" in second.stderr + second.stdout
