@@ -109,3 +109,27 @@ def test_notation_page_is_linked_and_shipped(tmp_path):
     bundle = release.build_bundle(tmp_path)
     assert (bundle / "NOTATION.md").read_text() == (ROOT / "NOTATION.md").read_text()
     assert "NOTATION.md" in (bundle / "README.md").read_text(), "the student README should mention it"
+
+
+def test_the_bundle_points_only_to_what_it_holds(tmp_path):
+    """A student has the bundle only: every path its texts name in backticks exists in it
+    (from its root, or beside the file that names it), and every `python -m autograder`
+    command its READMEs and notebooks tell them to run is one its own autograder offers."""
+    from autograder.__main__ import COMMAND_MODULES
+    bundle = release.build_bundle(tmp_path)
+    offered = {name.rsplit(".", 1)[1] for name in COMMAND_MODULES
+               if (bundle / "autograder" / (name.replace(".", "/") + ".py")).is_file()}
+    assert offered == {"check", "handin"}, offered
+    missing, unknown = [], []
+    for path in sorted(bundle.rglob("*")):
+        if path.suffix not in (".md", ".py", ".ipynb", ".txt"):
+            continue
+        text, name = path.read_text(), path.relative_to(bundle).as_posix()
+        for named in re.findall(r"`([A-Za-z_][\w.-]*/[\w./-]*)`", text):
+            if not any((folder / named).exists() for folder in (bundle, path.parent, path.parent.parent)):
+                missing.append(f"{name} names `{named}`")
+        if path.suffix != ".py":                  # docstrings may name the instructor's commands
+            unknown += [f"{name} says `python -m autograder {command}`"
+                        for command in re.findall(r"python -m autograder ([a-z]+)", text) if command not in offered]
+    assert not missing, "the bundle does not hold:\n" + "\n".join(missing)
+    assert not unknown, "the bundle's autograder has no such command:\n" + "\n".join(unknown)

@@ -4,7 +4,7 @@
 
 A handin holds the assignment's notebooks and every `.py` file under mytorch/ (the student's
 own helper modules included), nothing else, within the size bounds below. The grader unpacks
-it by the same rules (`grading/intake.py`), so what `check` saw is what is graded. It warns,
+it by the same rules (the grader's intake), so what `check` saw is what is graded. It warns,
 naming them, about answer cells that still hold the release's stub, and packs them anyway.
 """
 import json

@@ -5,7 +5,8 @@ a reader can run them before (or without) finishing the homework.
 
 A notebook's setup cell runs `%matplotlib inline` before importing from here, so
 figures render the same under any MPLBACKEND (Agg included). The notebook format the
-generator and the site rely on is described in autograder/lectures.py.
+generator and the site rely on is described in the course package's
+autograder/course/lectures.py (`python -m autograder lectures` writes lectures/ from it).
 
 Importing this module sets the figures' colours (PALETTE) and gives successive lines
 distinct line styles; every figure is shown with `show(fig, description)`, which keeps
