@@ -330,8 +330,8 @@ def of_notebook(stem):
 
 def lost(part):
     """The report line of a part that scored zero, with its points from the registry."""
-    from autograder.parts import BY_ID
-    return rf"\[{part}, {BY_ID[part].points} points\]: FAILED"
+    from autograder.parts import BY_ID, in_points
+    return rf"\[{part}, {in_points(BY_ID[part].points)}\]: FAILED"
 
 
 TANH = ("tanh_backward", "network")      # a Tanh.backward that fails also fails the networks using it

@@ -1,5 +1,6 @@
 """The autograder's pieces on their own: comparisons and hints, check, handin, references."""
 import os
+import re
 import subprocess
 import sys
 import time
@@ -170,7 +171,7 @@ def test_check_names_the_part_and_the_mistake(tmp_path, m):
     checked = {p for p in m.lost if parts.BY_ID[p].notebook in (parts.NB_MYTORCH, m.notebook) and p != "training"}
     assert failed == checked
     differed = check.table(results).split("What differed:")[1]
-    named = {p.id for p in parts.PARTS if f"[{p.id}, {p.points} points]: FAILED" in differed}
+    named = {p.id for p in parts.PARTS if f"[{p.id}, {parts.in_points(p.points)}]: FAILED" in differed}
     assert named == checked, differed
     assert any(__import__("re").search(m.hint, h) for r in results for h in r.hints), differed
 
@@ -194,6 +195,11 @@ def test_handin_warns_about_every_unanswered_cell_and_packs_anyway(tmp_path, cap
     assert answers and {n.split(", in")[0] for n in named} == answers, out
     points = next(p.points for p in parts.PARTS if p.id == "opt_gd")
     assert f"in '3. Gradient descent and its stopping rules (`opt_gd`, {points} points)'" in out, out
+    # the section is the last heading above the cell, which names the part (a Markdown cell may
+    # hold a page's heading, then its first part's)
+    sections = re.findall(r"still holds", out)
+    named_parts = re.findall(r", in '[^']*\(`(\w+)`, \d+ points?\)': still holds", out)
+    assert len(named_parts) == len(sections) and set(named_parts) <= set(parts.BY_ID), out
 
 
 def test_handin_of_answered_notebooks_warns_of_nothing_but_a_text_stub_or_a_broken_notebook(tmp_path, capsys):
@@ -216,6 +222,27 @@ def test_handin_of_answered_notebooks_warns_of_nothing_but_a_text_stub_or_a_brok
     assert code == 0, out
     assert f"{parts.NOTEBOOKS[0]}, cell {len(nb['cells'])}, in " in out and "'YOUR ANSWER HERE'" in out, out
     assert f"{parts.NOTEBOOKS[1]}: not a readable notebook" in out, out
+
+
+def test_handin_warns_of_a_file_that_does_not_compile_by_name_and_line(tmp_path, capsys):
+    root = _homework(tmp_path / "hw")
+    loss = root / "mytorch" / "nn" / "loss.py"
+    lines = loss.read_text().splitlines()
+    loss.write_text("\n".join(lines + ["def broken(:"]))
+    code, out = _handin(root, capsys)
+    assert code == 0 and zipfile.is_zipfile(root / "handin.zip"), out
+    assert "do not compile" in out and f"mytorch/nn/loss.py:{len(lines) + 1}: SyntaxError" in out, out
+    loss.write_text("\n".join(lines))
+    assert "do not compile" not in _handin(root, capsys)[1]
+
+
+def test_a_refused_handin_says_that_the_zip_left_there_is_an_earlier_one(tmp_path, capsys):
+    root = _homework(tmp_path / "hw")
+    assert _handin(root, capsys)[0] == 0
+    (root / "assignments" / parts.ASSIGNMENT / parts.NOTEBOOKS[1]).unlink()
+    code = handin.main(type("Args", (), {"root": str(root), "out": str(root / "handin.zip")})())
+    said = capsys.readouterr().err
+    assert code == 2 and "missing" in said and "from an earlier run" in said, said
 
 
 def test_handin_refuses_missing_files(tmp_path):
@@ -731,3 +758,10 @@ def test_batches_come_in_a_multiple_of_the_workers_with_at_most_ten_students_eac
             sizes = [len(b) for b in got]
             assert max(sizes) <= BATCH and max(sizes) - min(sizes) <= 1, (n, jobs, sizes)
             assert len(got) % jobs == 0 or len(got) == n < jobs, (n, jobs, sizes)
+
+
+def test_a_part_worth_one_point_is_reported_in_the_singular():
+    from autograder.parts.run import PartResult
+    one, four = (next(p for p in parts.PARTS if p.points == n) for n in (1, 4))
+    assert f"[{one.id}, 1 point]: FAILED" in PartResult(one.id, False).report()
+    assert f"[{four.id}, 4 points]: passed" in PartResult(four.id, True).report()

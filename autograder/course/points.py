@@ -13,7 +13,7 @@ import re
 
 import nbformat
 
-from ..parts import ASSIGNMENT, BY_ID, NOTEBOOKS, PARTS, TOTAL
+from ..parts import ASSIGNMENT, BY_ID, NOTEBOOKS, PARTS, TOTAL, in_points
 from ..parts.cells import grade_id
 from .generated import check_or_write
 from .paths import ROOT, SOLUTIONS
@@ -25,20 +25,16 @@ MENTION = re.compile(r"`(?P<id>\w+)`(?P<sep>, |: )\d+ points?\b(?! each)")
 README_TOTAL = re.compile(r"\((?P<n>\w+) notebooks, \d+ points\)")
 
 
-def _points(n):
-    return f"{n:g} point" + ("" if n == 1 else "s")
-
-
 def _mentions(text):
     def each(m):
         a, b = BY_ID.get(m["a"]), BY_ID.get(m["b"])
         if not a or not b:
             return m[0]
         if a.points == b.points:
-            return f"`{a.id}`, `{b.id}`: {_points(a.points)} each"
-        return f"`{a.id}`: {_points(a.points)}, `{b.id}`: {_points(b.points)}"
+            return f"`{a.id}`, `{b.id}`: {in_points(a.points)} each"
+        return f"`{a.id}`: {in_points(a.points)}, `{b.id}`: {in_points(b.points)}"
     text = EACH.sub(each, text)
-    return MENTION.sub(lambda m: f"`{m['id']}`{m['sep']}{_points(BY_ID[m['id']].points)}"
+    return MENTION.sub(lambda m: f"`{m['id']}`{m['sep']}{in_points(BY_ID[m['id']].points)}"
                        if m["id"] in BY_ID else m[0], text)
 
 

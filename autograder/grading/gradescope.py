@@ -27,7 +27,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from ..parts import PARTS
+from ..parts import PARTS, in_points
 from . import platform
 
 ROOT = "/autograder"
@@ -55,7 +55,7 @@ def results(marker, visible, seconds, hidden_visibility="after_due_date"):
                       "status": "passed" if passed else "failed", "visibility": "visible", "output": said})
         tests.append({"number": f"{k}.2", "name": f"{p.id}: {p.title} (hidden tests)",
                       "score": marker["scores"][p.id], "max_score": p.points, "visibility": hidden_visibility,
-                      "output": marker["report"].get(p.id) or f"{p.title} [{p.id}, {p.points} points]: passed"})
+                      "output": marker["report"].get(p.id) or f"{p.title} [{p.id}, {in_points(p.points)}]: passed"})
     result = {"score": sum(marker["scores"][p.id] for p in PARTS), "execution_time": round(seconds), "tests": tests}
     if platform.about(marker):
         result["output"] = platform.about(marker)

@@ -16,3 +16,8 @@ ASSIGNMENT = "hw1"           # nbgrader's assignment name
 BY_ID = {p.id: p for p in PARTS}
 NOTEBOOKS = sorted({f"{p.notebook}.ipynb" for p in PARTS})
 TOTAL = sum(p.points for p in PARTS)
+
+
+def in_points(n):
+    """"1 point", "4 points", "0.5 points": a number of points as the homework writes it."""
+    return f"{n:g} point" + ("" if n == 1 else "s")

@@ -14,7 +14,7 @@ import numpy as np
 
 from .cases.spec import STABLE, _restore
 from .compare import compare
-from . import BY_ID
+from . import BY_ID, in_points
 
 
 def load(path):
@@ -49,9 +49,9 @@ class PartResult:
 
     def report(self, show_values=True):
         p = BY_ID[self.part]
-        head = f"{p.title} [{self.part}, {p.points} points]: {'passed' if self.passed else 'FAILED'}"
+        head = f"{p.title} [{self.part}, {in_points(p.points)}]: {'passed' if self.passed else 'FAILED'}"
         if self.fraction is not None and not self.passed:
-            head += f" ({self.score:.1f} of {p.points} points)"
+            head += f" ({self.score:.1f} of {in_points(p.points)})"
         lines = [head]
         if self.error:
             lines.append(f"  {self.error}")

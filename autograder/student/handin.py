@@ -4,8 +4,9 @@
 
 A handin holds the assignment's notebooks and every `.py` file under mytorch/ (the student's
 own helper modules included), nothing else, within the size bounds below. The grader unpacks
-it by the same rules (the grader's intake), so what `check` saw is what is graded. It warns,
-naming them, about answer cells that still hold the release's stub, and packs them anyway.
+it by the same rules, so what `check` saw is what is graded. It warns, naming them, about
+answer cells that still hold the release's stub and files that do not compile, and packs
+them anyway.
 """
 import json
 import sys
@@ -53,9 +54,9 @@ def unanswered(root):
             cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if isinstance(c, dict)]
             section, found = "", []
             for number, cell in enumerate(cells, start=1):
-                if cell.get("cell_type") == "markdown":
-                    section = next((line.lstrip("#").strip() for line in _lines(cell) if line.startswith("#")),
-                                   section)
+                if cell.get("cell_type") == "markdown":     # the last heading above the cell
+                    section = ([line.lstrip("#").strip() for line in _lines(cell) if line.startswith("#")]
+                               or [section])[-1]
                 stub = STUBS.get(cell.get("cell_type"))
                 if is_solution(cell) and any(line.strip() == stub for line in _lines(cell)):
                     found.append(f"{nb}, cell {number}" + (f", in {section!r}" if section else "")
@@ -64,6 +65,18 @@ def unanswered(root):
             found = [f"{nb}: not a readable notebook ({type(e).__name__}); grading replaces it by "
                      f"the released one, whose answers score zero"]
         said += found
+    return said
+
+
+def syntax_errors(root):
+    """A line for each .py file under root/mytorch that Python cannot compile, naming its line."""
+    said = []
+    for name in mytorch_files(root)[0]:
+        try:
+            compile((Path(root) / name).read_bytes(), name, "exec")
+        except (SyntaxError, ValueError) as e:          # ValueError: a null byte in the source
+            where = f"{name}:{e.lineno}" if getattr(e, "lineno", None) else name
+            said.append(f"{where}: {type(e).__name__}: {getattr(e, 'msg', e)}")
     return said
 
 
@@ -102,11 +115,18 @@ def main(args):
         left_out = pack(root, args.out)
     except HandinError as e:
         print(e, file=sys.stderr)
+        if Path(args.out).exists():
+            print(f"The {args.out} here is from an earlier run and does not hold your current work.",
+                  file=sys.stderr)
         return 2
     print(f"wrote {args.out}: upload this file. It holds your {len(NOTEBOOKS)} notebooks and every "
           f".py file under mytorch/.")
     if left_out:
         print("not packed (only .py files under mytorch/ are graded): " + ", ".join(left_out))
+    broken = syntax_errors(root)
+    if broken:
+        print("\nwarning: these files do not compile, so every part that imports them scores zero "
+              "(`python -m autograder check` shows which):\n" + "\n".join(f"  {line}" for line in broken))
     todo = unanswered(root)
     if todo:      # a warning, not a refusal: a student may hand in what they have before the deadline
         print("\nwarning: not answered yet (as they are, these score zero; answer them, save the "
