@@ -236,6 +236,16 @@ def test_backward_before_forward_is_a_clear_error(mt, make):
         module.backward(*args)
 
 
+def test_a_forward_that_stores_nothing_is_named_with_its_file(mt):
+    """A student's forward that forgets `self.A = A`: the error points at that forward, not only
+    at the caller (check did call forward)."""
+    layer = mt.nn.Linear(3, 2)
+    layer.forward(np.ones((4, 3)))
+    layer.A = None
+    with raises(RuntimeError, "does Linear.forward in mytorch/nn/linear.py set self.A = ...?"):
+        layer.backward(np.ones((4, 2)))
+
+
 def test_jacobian_before_forward_is_a_clear_error(mt):
     with raises(RuntimeError, "Softmax(dim=-1).jacobian: call forward before backward"):
         mt.nn.Softmax().jacobian()
@@ -270,3 +280,12 @@ def test_float32_inputs_are_accepted(mt):
     X = np.ones((2, 3), dtype=np.float32)
     assert mt.nn.Linear(3, 2).forward(X).shape == (2, 2)
     assert mt.nn.Sigmoid().forward(X).dtype == np.float32
+
+
+def test_a_layer_defined_in_a_notebook_gets_the_same_error(mt):
+    """A class from __main__ (a notebook's cell) has no file: the error says so instead of raising TypeError."""
+    namespace = {"__name__": "__main__", "base": mt.nn.Linear}
+    exec("class Mine(base):\n    pass\n", namespace)
+    layer = namespace["Mine"](3, 2)
+    with raises(RuntimeError, "does Mine.forward in your notebook set self.A = ...?"):
+        layer.backward(np.ones((4, 2)))

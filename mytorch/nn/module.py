@@ -4,6 +4,9 @@ The scaling rule of the whole package, stated once (eq. 6.2 and NOTATION.md, "Wh
 layers never divide by the batch size N. Only a loss's mean reduction does, so
 every gradient that reaches a layer already carries the 1/N of the mean.
 """
+import inspect
+from pathlib import Path
+
 import numpy as np
 
 
@@ -94,9 +97,16 @@ class Module:
         return x
 
     def _cached(self, method, name):
-        """The array `forward` stored under `name`; a clear error if forward has not run."""
+        """The array `forward` stored under `name`; a clear error if forward has not run, or ran
+        without storing it (the error names the file of the forward that should have)."""
         value = getattr(self, name, None)
         if value is None:
-            raise RuntimeError(f"{self!r}.{method}: call forward before backward "
-                               f"(nothing is stored in self.{name} yet)")
+            if type(self).__module__ == "__main__":             # a class defined in a notebook's cell
+                file = "your notebook"
+            else:
+                source = Path(inspect.getfile(type(self)))
+                file = "/".join(source.parts[source.parts.index("mytorch"):]) if "mytorch" in source.parts else source.name
+            raise RuntimeError(f"{self!r}.{method}: call forward before backward (nothing is stored in "
+                               f"self.{name} yet; if forward ran, does {type(self).__name__}.forward in "
+                               f"{file} set self.{name} = ...?)")
         return value
