@@ -176,6 +176,22 @@ def test_check_names_the_part_and_the_mistake(tmp_path, m):
     assert any(__import__("re").search(m.hint, h) for r in results for h in r.hints), differed
 
 
+def test_check_says_when_a_part_computes_in_single_precision(tmp_path):
+    """A Softmax in float32 passes its forward (7 digits are enough there) and fails its backward
+    at rel. ~4e-6 on the visible case: the hint names the precision, not the backward."""
+    from autograder.samples import Mistake
+    m = Mistake("softmax_in_single_precision", "nn/activation.py",
+                (("        self.A = e / e.sum(axis=-1, keepdims=True)\n",
+                  "        self.A = (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)\n"),),
+                frozenset({"softmax_backward"}), "single precision")
+    results = check.results(load_package(apply(m, REFERENCE, tmp_path / "mytorch"), "mt_float32"))
+    failed = [r for r in results if not r.passed]
+    assert failed, check.table(results)
+    for r in failed:
+        said = " ".join(r.hints + r.notes)
+        assert "single precision" in said and "float32" in said, r.report()
+
+
 def _handin(root, capsys):
     """`python -m autograder handin` in `root`: (exit code, what it printed)."""
     args = type("Args", (), {"root": str(root), "out": str(root / "handin.zip")})()

@@ -158,6 +158,25 @@ def test_fails_a_backward_that_returns_nothing(mt, broken):
     assert "got NoneType" in result.checks[0].problem
 
 
+def test_a_forward_in_float32_is_named_before_any_gradient(mt):
+    """Single precision spoils the finite differences, not backward: say so first."""
+    class Softmax32(mt.nn.Softmax):
+        def forward(self, Z):
+            return super().forward(Z).astype(np.float32)
+
+    class MSE32(mt.nn.MSELoss):
+        def forward(self, A, Y):
+            return np.float32(super().forward(A, Y))
+
+    rng = np.random.default_rng(0)
+    for module, inputs in ((Softmax32(), (rng.standard_normal((4, 3)),)),
+                           (MSE32(), (rng.standard_normal((4, 3)), rng.standard_normal((4, 3))))):
+        result = gc(mt, module, *inputs)
+        assert not result.passed and result.checks[0].name == "forward's output", str(result)
+        assert "forward returns float32: keep float64" in result.checks[0].problem, str(result)
+    assert all(c.name != "forward's output" for c in gc(mt, mt.nn.Softmax(), rng.standard_normal((4, 3))).checks)
+
+
 @pytest.mark.parametrize("N", [2, 5])
 def test_fails_a_loss_that_forgets_the_mean(mt, broken, N):
     rng = np.random.default_rng(N)

@@ -55,6 +55,9 @@ def diagnose(got, expected, n=None, c=None):
     if c and c > 1:
         scales += [(c, f"{c}x too large = the number of columns C: average over all N*C entries"),
                    (1 / c, f"{c}x too small = the number of columns C: average over all N*C entries, once")]
+    if n and c and n > 1 and c > 1:
+        scales += [(n * c, f"{n * c}x too large = N*C, the number of entries: no mean at all (the loss "
+                           f"averages over all N*C entries, so its gradient divides by N*C)")]
     if np.any(np.abs(expected) > ATOL):
         for k, hint in scales:
             if _close(got, k * expected):

@@ -182,6 +182,17 @@ def judge(part, cases, results, error="", caught=()):
             result.verdicts.append((number, verdict))
             result.passed &= verdict.passed
     failed = [v for _, v in result.verdicts if not v.passed]
+    single = sorted({f"{k} ({v.dtype})" for out in results for k, v in out.items()
+                     if isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.dtype.itemsize < 8})
+    if single and failed:       # what a float32 spoils shows up later, often in backward
+        said = (f"your code computes in single precision: {', '.join(single)}. Keep float64, numpy's "
+                f"default (no astype(np.float32), no dtype=np.float32): single precision keeps about 7 "
+                f"digits, and these checks compare to a relative {spec.rtol:g}")
+        hintless = [v for v in failed if not v.hint]
+        if hintless:
+            hintless[0].hint = said
+        else:
+            result.notes.append(said)
     if failed and spec.advice and not result.hints:
         failed[0].hint = spec.advice
     if len(results) < len(cases):
