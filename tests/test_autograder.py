@@ -278,6 +278,49 @@ def test_unpack_rejects_a_zip_slip_and_a_non_zip(tmp_path):
         intake.unpack(junk, tmp_path / "out")
 
 
+def test_unpack_refuses_a_damaged_or_encrypted_entry_by_name(tmp_path):
+    """A flipped byte (bad CRC), a truncated deflate stream and an encrypted entry are the
+    handin's fault: refused, naming the entry, never the grader's own failure."""
+    good = tmp_path / "good.zip"
+    with zipfile.ZipFile(good, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mytorch/__init__.py", "x = 1\n" * 200)
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as z:
+        info = z.infolist()[0]
+        start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for name, edit in (("crc", lambda d: d.__setitem__(start + 3, d[start + 3] ^ 0xFF)),
+                       ("encrypted", lambda d: d.__setitem__(d.rfind(b"PK\x01\x02") + 8,     # the central
+                                                             d[d.rfind(b"PK\x01\x02") + 8] | 1))):   # directory's flag bit 0
+        bad = bytearray(data)
+        edit(bad)
+        (tmp_path / f"{name}.zip").write_bytes(bytes(bad))
+        with pytest.raises(handin.HandinError, match=r"mytorch/__init__.py cannot be unpacked"):
+            intake.unpack(tmp_path / f"{name}.zip", tmp_path / name)
+
+
+def test_unpack_leaves_out_a_module_path_with_a_module_for_a_folder(tmp_path):
+    """mytorch/extra.py and mytorch/extra.py/inner.py: the second is no module of a package
+    (a folder named extra.py), left out instead of failing to write."""
+    both = tmp_path / "both.zip"
+    with zipfile.ZipFile(both, "w") as z:
+        z.writestr("mytorch/extra.py/inner.py", "x = 1")
+        z.writestr("mytorch/extra.py", "y = 2")
+    assert intake.unpack(both, tmp_path / "out") == ["mytorch/extra.py"]
+
+
+def test_a_handin_whose_name_is_no_student_id_is_refused_and_said(tmp_path):
+    """Globs would regrade another student in nbgrader, = or @ would run in a spreadsheet, an
+    escape would rewrite the terminal: such names are refused, each with a line saying why."""
+    names = ["alice.zip", "bob_2", "c.d-e@uni.zip", "alic?.zip", "*.zip", "=HYPERLINK(1).zip", "@SUM.zip",
+             "-x.zip", "eve\x1b[2K.zip", "sp ace.zip"]
+    for name in names:
+        (tmp_path / name).mkdir() if "." not in name else (tmp_path / name).write_bytes(b"")
+    ids, refused = intake.student_ids(tmp_path)
+    assert sorted(ids) == ["alice", "bob_2", "c.d-e@uni"]
+    assert len(refused) == len(names) - 3 and all("is not a student id" in r for r in refused), refused
+    assert not any("\x1b" in r for r in refused), "a refusal prints the name escaped"
+
+
 def test_unpack_takes_nbgraders_collected_layout_and_skips_strays(tmp_path):
     """nbgrader collect gives submitted/<s>/hw1/<notebooks, mytorch/>: grade that as it is."""
     import shutil

@@ -408,9 +408,11 @@ def grade(handins, course, timeout=30, db_url=None, jobs=None, force=False, log=
 def _grade_locked(handins, course, kernel, db_url, jobs, force, log):
     course, version = setup_course(course, kernel.timeout, db_url)
     db_url = db_url or gradebook.default_db(course)
-    ids = student_ids(handins)
+    ids, refused = student_ids(handins)
     jobs = jobs or os.cpu_count() or 1
-    markers, failures, start = {}, [], time.perf_counter()
+    markers, failures, start = {}, list(refused), time.perf_counter()
+    for line in refused:
+        log(line)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(grade_batch, course, {sid: ids[sid] for sid in batch}, version, db_url, force,
                                kernel, ids): batch for batch in batches(ids, jobs)}

@@ -9,9 +9,11 @@ From a folder that nbgrader collected, the two files its exchange adds are kept 
 (`EXCHANGE_FILES`).
 """
 import os
+import re
 import shutil
 import stat
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 import nbformat
@@ -29,11 +31,28 @@ from .files import read_bounded, read_regular
 EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
+# A student id as nbgrader, a spreadsheet and a terminal can all take it literally: nbgrader
+# reads --student as a glob ("alic?" would regrade alice), a spreadsheet runs a cell that starts
+# with = + - @, and control characters rewrite the grader's progress lines.
+STUDENT_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._@-]{0,99}")
+
+
 def student_ids(handins):
-    """{student id: handin path}: `<id>.zip`, `<id>/`, or any other file (graded as a broken
-    handin, so it gets a row and a message); hidden files are left out."""
-    return {(p.stem if p.suffix == ".zip" else p.name): p for p in sorted(Path(handins).iterdir())
-            if not p.name.startswith(".")}
+    """({student id: handin path}, [handins refused]): `<id>.zip`, `<id>/`, or any other file
+    (graded as a broken handin, so it gets a row and a message); hidden files are left out.
+    A name that is no STUDENT_ID is refused, not graded: each refusal is a line saying why."""
+    ids, refused = {}, []
+    for p in sorted(Path(handins).iterdir()):
+        sid = p.stem if p.suffix == ".zip" else p.name
+        if p.name.startswith("."):
+            continue
+        if STUDENT_ID.fullmatch(sid):
+            ids[sid] = p
+        else:
+            refused.append(f"{p.name!r} was not graded: its name is not a student id (letters, digits and "
+                           f". _ @ -, starting with a letter, a digit or _); rename it to <student id>"
+                           f"{'.zip' if p.suffix == '.zip' else ''} and grade again")
+    return ids, refused
 
 
 def _target(name):
@@ -48,7 +67,7 @@ def _target(name):
         return parts[-1]
     if "mytorch" in parts[:-1] and parts[-1].endswith(".py"):
         rest = parts[len(parts) - parts[::-1].index("mytorch"):]
-        if all(p.isidentifier() or p.endswith(".py") and p[:-3].isidentifier() for p in rest):
+        if all(p.isidentifier() for p in rest[:-1]) and rest[-1][:-3].isidentifier():   # folders, then a module
             return "/".join(("mytorch", *rest))
     return None
 
@@ -105,8 +124,13 @@ def _zip_entries(source):
 
 
 def _read_zip(z, info):
-    with z.open(info) as f:
-        return read_bounded(f, info.filename, MAX_FILE_BYTES, HandinError)
+    try:
+        with z.open(info) as f:
+            return read_bounded(f, info.filename, MAX_FILE_BYTES, HandinError)
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as e:
+        # a corrupt entry, an encrypted one (RuntimeError) or an unknown compression
+        raise HandinError(f"{Path(z.filename).name}: {info.filename} cannot be unpacked ({type(e).__name__}: "
+                          f"{str(e)[:100]}); make the zip again with `python -m autograder handin`") from None
 
 
 def unpack(source, dest):
@@ -120,7 +144,11 @@ def unpack(source, dest):
     if source.is_dir():
         entries = _folder_entries(source)
     elif zipfile.is_zipfile(source):
-        entries = _zip_entries(source)
+        try:
+            entries = _zip_entries(source)
+        except (zipfile.BadZipFile, EOFError, ValueError) as e:     # a damaged central directory
+            raise HandinError(f"{source.name} is a damaged zip file ({type(e).__name__}: {str(e)[:100]}); "
+                              f"make it again with `python -m autograder handin`") from None
     else:
         raise HandinError(f"{source.name} is not a zip file; hand in what `python -m autograder handin` makes")
     if len(entries) > MAX_FILES:
