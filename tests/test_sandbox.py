@@ -100,6 +100,47 @@ def test_a_kernel_asked_for_tcp_is_refused_at_once_saying_why(folders, monkeypat
         sandbox.main(["-f", str(connection)])
 
 
+def test_a_kernel_that_could_read_the_hidden_values_is_refused(folders, monkeypatch, tmp_path):
+    """Installed into site-packages (not editable), the package brought its secret into a folder
+    every kernel reads whole: a kernel read hidden_expected.npz and scored a stub. The sandbox
+    refuses to start it, saying why."""
+    connection, cwd, scratch = folders
+    sockets = connection.parent / "sockets"
+    sockets.mkdir()
+    connection.write_text(json.dumps({"transport": "ipc", "ip": str(sockets / "kernel")}))
+    assert sandbox.secret_in_reach(connection) is None, "the repository's own install exposes the secret"
+    site = tmp_path / "lib" / "site-packages"
+    (site / "autograder" / "grading" / "secret").mkdir(parents=True)
+    monkeypatch.setattr(sandbox, "SECRET", site / "autograder" / "grading" / "secret")
+    monkeypatch.setattr(sys, "path", [*sys.path, str(site)])
+    assert sandbox.secret_in_reach(connection) == str(site)
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("AUTOGRADER_SCRATCH", str(scratch))
+    monkeypatch.delenv("AUTOGRADER_SANDBOX", raising=False)
+    monkeypatch.setattr(sandbox, "_set_limits", lambda: None)     # never on this test's process
+    monkeypatch.setattr(os, "execvp", lambda *a: pytest.fail(f"started {a[1][:3]}"))
+    with pytest.raises(SystemExit, match="hidden values .* lie under .*site-packages.*refusing to run student code"):
+        sandbox.main(["-f", str(connection)])
+
+
+def test_the_wheel_leaves_the_hidden_values_out(tmp_path):
+    """A wheel anyone builds from the repository holds the public npz files, not the secret."""
+    import zipfile
+    source = tmp_path / "source"                 # a copy: the build writes beside what it builds
+    shutil.copytree(sandbox.PACKAGE, source / "autograder", ignore=shutil.ignore_patterns("__pycache__", "canary-*"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(sandbox.PACKAGE.parent / name, source / name)
+    done = subprocess.run([sys.executable, "-m", "uv", "build", "-q", "--wheel", "-o", str(tmp_path), "."],
+                          cwd=source, capture_output=True, text=True, timeout=300)
+    if done.returncode and "No module named uv" in done.stderr:
+        pytest.skip("uv is not installed (CI installs it)")
+    assert done.returncode == 0, done.stderr
+    [wheel] = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "autograder/parts/visible_refs.npz" in names and "autograder/grading/hidden_inputs.npz" in names
+    assert not [n for n in names if "secret" in n], names
+
+
 def test_a_kernel_started_without_a_students_folder_gets_a_copy_of_its_own(folders, monkeypatch):
     """Outside `grade` (a kernel started by hand, the bench) no AUTOGRADER_SCRATCH is set: the
     kernel's folder was an empty folder that its uid could not even enter, so a notebook found

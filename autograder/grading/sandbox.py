@@ -137,6 +137,14 @@ def _readable_roots(connection_file):
     return sorted(r for r in roots if Path(r).exists())
 
 
+def secret_in_reach(connection_file):
+    """The readable root (`_readable_roots`) the hidden values lie under, or None. An editable
+    install keeps the package, and its secret, out of them; a package installed into
+    site-packages would put the secret in every kernel's reach, whole."""
+    secret = SECRET.resolve()
+    return next((r for r in _readable_roots(connection_file) if secret.is_relative_to(r)), None)
+
+
 def _package_entries():
     """The autograder package's files and folders, without grading/secret: bound one by one,
     so the secret is absent from the sandbox, not covered by a mount that could be undone."""
@@ -262,6 +270,10 @@ def main(argv):
             sys.exit("autograder sandbox: the kernel was asked for TCP sockets, but a sandboxed kernel "
                      "has no network. Start it with c.KernelManager.transport = 'ipc' (as "
                      "grading/nbgrader_config.py does) and a socket folder of its own.")
+        if root := secret_in_reach(connection_file):
+            sys.exit(f"autograder sandbox: the hidden values ({SECRET}) lie under {root}, which every "
+                     f"grading kernel reads: refusing to run student code. Grade from the course's "
+                     f"repository, installed editable (pip install -e .), as the README says.")
         if os.geteuid() == 0:        # the kernel, as SANDBOX_UID, must read these and bind there
             os.chown(connection_file, SANDBOX_UID, SANDBOX_UID)
             os.chown(sockets, SANDBOX_UID, SANDBOX_UID)
