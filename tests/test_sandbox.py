@@ -64,7 +64,7 @@ def _run(argv):
 def test_as_the_caller_the_kernel_writes_only_its_folder_and_tmp(folders):
     connection, cwd, scratch = folders
     sandbox.prepare_scratch(cwd, scratch)
-    argv = sandbox.bwrap_argv(connection, cwd, scratch) + ["--", *sandbox._drop_privileges(),
+    argv = sandbox.bwrap_argv(connection, cwd, scratch) + ["--", *sandbox._drop_privileges(sandbox.kernel_uid(scratch)),
                                                           sys.executable, "-c", WRITES]
     assert _run(argv) == EXPECTED
     assert (scratch / "written.txt").exists()
@@ -77,9 +77,9 @@ def test_as_an_unprivileged_grader_the_kernel_writes_only_its_folder_and_tmp(fol
         pytest.skip(why)
     connection, cwd, scratch = folders
     sandbox.prepare_scratch(cwd, scratch)
+    uid = 65534                     # nobody
     for p in [scratch, *scratch.rglob("*")]:
-        os.chown(p, sandbox.SANDBOX_UID, sandbox.SANDBOX_UID)
-    uid = sandbox.SANDBOX_UID
+        os.chown(p, uid, uid)
     argv = accounts.Accounts(tmp_path).view(
         ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--",
          *sandbox.bwrap_argv(connection, cwd, scratch), "--", sys.executable, "-c", WRITES])
@@ -160,8 +160,83 @@ def test_a_kernel_started_without_a_students_folder_gets_a_copy_of_its_own(folde
     bound = next(Path(argv[k + 1]) for k in range(len(argv) - 2) if argv[k] == "--bind" and argv[k + 2] == str(cwd))
     assert (bound / "2_mytorch.ipynb").read_text() == "{}"
     if os.geteuid() == 0:
-        assert bound.stat().st_uid == sandbox.SANDBOX_UID
+        assert bound.stat().st_uid == sandbox.kernel_uid(bound) >= sandbox.UID_BASE
     shutil.rmtree(bound.parent)
+
+
+def test_each_students_kernels_run_as_a_uid_of_their_own(tmp_path, monkeypatch):
+    """Linux counts the process limit per uid: with one uid for every kernel, one student's
+    256 threads kept every other student's kernel from starting ("can't start new thread").
+    A student's kernels share their uid (their scratch folder is theirs across notebooks);
+    two students' differ, and none is a system account's."""
+    monkeypatch.setattr(sandbox, "SANDBOX_UID", None)
+    folders = [tmp_path / name for name in ("alice", "bob", "carol")]
+    for folder in folders:
+        folder.mkdir()
+    uids = [sandbox.kernel_uid(folder) for folder in folders]
+    assert len(set(uids)) == 3 and all(sandbox.UID_BASE <= u < 2 ** 31 for u in uids), uids
+    assert sandbox.kernel_uid(folders[0]) == uids[0]
+    monkeypatch.setattr(sandbox, "SANDBOX_UID", 65534)            # AUTOGRADER_SANDBOX_UID: one for all
+    assert {sandbox.kernel_uid(folder) for folder in folders} == {65534}
+
+
+HOG = r"""
+import threading, time
+hold, started = threading.Event(), 0
+try:
+    while True:
+        threading.Thread(target=hold.wait, daemon=True).start()
+        started += 1
+except RuntimeError:
+    pass
+print(started, flush=True)
+time.sleep(60)
+"""
+THREADS = r"""
+import threading
+hold = threading.Event()
+for _ in range(20):
+    threading.Thread(target=hold.wait, daemon=True).start()
+hold.set()
+print("started 20 threads")
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a uid per student is a root grader's")
+def test_one_students_threads_leave_anothers_kernel_room_to_start(tmp_path, monkeypatch):
+    """Two students' sandboxed processes at once: the first takes every thread its process limit
+    allows and holds them; the second still starts its threads. With one uid for both (as
+    AUTOGRADER_SANDBOX_UID gives), it cannot: the check can fail."""
+    base = Path(tempfile.mkdtemp(prefix="ag-nproc-", dir="/tmp"))
+    os.chmod(base, 0o755)
+    connection = base / "kernel.json"
+    connection.write_text(json.dumps({"transport": "tcp", "ip": "127.0.0.1"}))
+    connection.chmod(0o644)
+
+    def sandboxed(student, code):
+        cwd, scratch = base / "autograded" / student, base / "scratch" / student
+        cwd.mkdir(parents=True, exist_ok=True)
+        sandbox.prepare_scratch(cwd, scratch)
+        argv = sandbox.bwrap_argv(connection, cwd, scratch) + [
+            "--", *sandbox._drop_privileges(sandbox.kernel_uid(scratch)), sys.executable, "-c", code]
+        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=sandbox._set_limits)
+
+    try:
+        for shared, works in ((None, True), (65534, False)):
+            monkeypatch.setattr(sandbox, "SANDBOX_UID", shared)
+            hog = sandboxed(f"hog-{works}", HOG)
+            try:
+                held = int(hog.stdout.readline() or 0)
+                assert held > 200, hog.stderr.read() if hog.poll() is not None else held
+                other = sandboxed(f"other-{works}", THREADS)
+                out, err = other.communicate(timeout=60)
+                assert ("started 20 threads" in out) == works, (shared, out, err)
+            finally:
+                hog.kill()
+                hog.wait()
+    finally:
+        shutil.rmtree(base)
 
 
 FONTS = r"""
@@ -180,7 +255,7 @@ def test_kernels_share_one_font_list_read_only(folders, tmp_path):
     sandbox.prepare_scratch(cwd, scratch)
     spec = sandbox.kernelspec(tmp_path)
     fonts = json.loads((spec / "kernel.json").read_text())["env"][sandbox.FONT_LIST_ENV]
-    run = [*sandbox._drop_privileges(), sys.executable, "-c", FONTS]
+    run = [*sandbox._drop_privileges(sandbox.kernel_uid(scratch)), sys.executable, "-c", FONTS]
     given = subprocess.run(sandbox.bwrap_argv(connection, cwd, scratch, fonts) + ["--", *run],
                            capture_output=True, text=True, timeout=120)
     alone = subprocess.run(sandbox.bwrap_argv(connection, cwd, scratch) + ["--", *run],

@@ -12,14 +12,14 @@ nbgrader starts this in its own folder `autograded/<s>/hw1`. Before the kernel s
 - **Limits** (rlimits, inherited by everything the kernel starts): address space
   (`--memory-mb`, default 3072: a memory hog gets a MemoryError in its own cell), CPU
   seconds (`AUTOGRADER_CPU_SECONDS`), file size 64 MB, 1024 open files, no core dumps, and
-  256 processes for the sandbox's own uid.
+  256 processes for the student's own uid (a root grader's; see kernel_uid).
 - **bubblewrap** (Debian's `bubblewrap`; see `bwrap_argv` for what each flag stops): new
   PID, network (no interface but an unconnected loopback), IPC, UTS and cgroup namespaces;
   a clean environment; the system and the Python installation read-only; the autograder
   package without `grading/secret/` (absent, not hidden); /tmp and /dev/shm small tmpfs;
   only the scratch folder and the kernel's socket folder writable; dies with its parent.
-- **No privileges.** A grader running as root starts the kernel as `AUTOGRADER_SANDBOX_UID`
-  (default 65534, nobody) with every capability dropped (`setpriv`, util-linux); a grader
+- **No privileges.** A grader running as root starts the kernel as a uid of the student's own
+  (`kernel_uid`) with every capability dropped (`setpriv`, util-linux); a grader
   running as an ordinary user gets bubblewrap's user namespace, where the kernel has that
   user's uid and no capabilities. No new privileges either way (bwrap sets it).
 
@@ -40,7 +40,14 @@ from ..course.nbgrader_cli import die_with_parent
 PACKAGE = Path(__file__).resolve().parents[1]     # autograder/
 SECRET = PACKAGE / "grading" / "secret"
 KERNEL_NAME = "autograder-sandbox"
-SANDBOX_UID = int(os.environ.get("AUTOGRADER_SANDBOX_UID", "65534"))
+# A root grader runs each student's kernels as a uid of the student's own: Linux counts the
+# process limit (RLIMIT_NPROC) per uid, so with one uid for all, one student's threads kept every
+# other student's kernel from starting. The uid is UID_BASE plus the student's scratch folder's
+# inode number (modulo UID_SPAN): the same for a student's three kernels, distinct for folders
+# that exist at once, below 2**31 and above the uids and subordinate uids accounts get.
+# AUTOGRADER_SANDBOX_UID gives one uid to every kernel instead (their process limit shared).
+UID_BASE, UID_SPAN = 10 ** 9, 2 ** 30
+SANDBOX_UID = int(os.environ.get("AUTOGRADER_SANDBOX_UID", "0")) or None
 MEMORY_MB = 3072
 TMPFS_BYTES = 256 * 2 ** 20
 FOLDERS_BYTES = 2 ** 20         # each tmpfs holding only folders made for binds (read-only)
@@ -112,14 +119,19 @@ def _give(path, uid):
     os.chown(path, uid, uid)
 
 
+def kernel_uid(scratch):
+    """The uid a root grader runs the kernels of the student owning `scratch` as."""
+    return SANDBOX_UID or UID_BASE + Path(scratch).stat().st_ino % UID_SPAN
+
+
 def prepare_scratch(cwd, scratch):
     """The student's scratch folder: on the first kernel, a copy of nbgrader's folder, given
-    to SANDBOX_UID; later kernels find it as the earlier ones left it (what they wrote is
-    theirs already, and root never walks a tree the student's code has touched)."""
+    to the student's kernel_uid; later kernels find it as the earlier ones left it (what they
+    wrote is theirs already, and root never walks a tree the student's code has touched)."""
     if not scratch.exists():
         copy_regular(cwd, scratch)
         if os.geteuid() == 0:
-            _give(scratch, SANDBOX_UID)
+            _give(scratch, kernel_uid(scratch))
     return scratch
 
 
@@ -230,11 +242,11 @@ def _environment():
             "PYTHONPATH": str(PACKAGE.parent)}
 
 
-def _drop_privileges():
-    """When the grader is root: become SANDBOX_UID with no capability, inside the sandbox."""
+def _drop_privileges(uid):
+    """When the grader is root: become `uid` with no capability, inside the sandbox."""
     if os.geteuid() != 0:
         return []
-    return ["setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_UID}", "--clear-groups",
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
             "--bounding-set=-all", "--inh-caps=-all", "--"]
 
 
@@ -243,7 +255,7 @@ def _set_limits():
     limits = {**LIMITS, resource.RLIMIT_AS: memory}
     if os.environ.get("AUTOGRADER_CPU_SECONDS"):
         limits[resource.RLIMIT_CPU] = int(os.environ["AUTOGRADER_CPU_SECONDS"])
-    if os.geteuid() == 0:            # counts the sandbox uid's processes (root is exempt)
+    if os.geteuid() == 0:            # counts the student's uid's processes (root is exempt)
         limits[resource.RLIMIT_NPROC] = 256
     for kind, value in limits.items():
         resource.setrlimit(kind, (value, value))
@@ -274,11 +286,12 @@ def main(argv):
             sys.exit(f"autograder sandbox: the hidden values ({SECRET}) lie under {root}, which every "
                      f"grading kernel reads: refusing to run student code. Grade from the course's "
                      f"repository, installed editable (pip install -e .), as the README says.")
-        if os.geteuid() == 0:        # the kernel, as SANDBOX_UID, must read these and bind there
-            os.chown(connection_file, SANDBOX_UID, SANDBOX_UID)
-            os.chown(sockets, SANDBOX_UID, SANDBOX_UID)
+        uid = kernel_uid(scratch)
+        if os.geteuid() == 0:        # the kernel, as the student's uid, must read these and bind there
+            os.chown(connection_file, uid, uid)
+            os.chown(sockets, uid, uid)
         kernel = bwrap_argv(connection_file, cwd, scratch, os.environ.get(FONT_LIST_ENV)) + ["--"] + \
-            _drop_privileges() + kernel
+            _drop_privileges(uid) + kernel
     else:                            # fail closed: no kernel, so nothing is graded unsandboxed
         sys.exit(f"autograder sandbox: AUTOGRADER_SANDBOX={mode!r} and bubblewrap "
                  f"{'is' if bwrap_available() else 'is not'} installed: refusing to run student code. "
