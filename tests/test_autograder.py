@@ -824,3 +824,22 @@ def test_a_part_worth_one_point_is_reported_in_the_singular():
     one, four = (next(p for p in parts.PARTS if p.points == n) for n in (1, 4))
     assert f"[{one.id}, 1 point]: FAILED" in PartResult(one.id, False).report()
     assert f"[{four.id}, 4 points]: passed" in PartResult(four.id, True).report()
+
+
+def test_displays_with_a_display_id_are_capped_too(tmp_path):
+    """A display with a display id stays in place (updates find it by its index) and an update
+    never passes through `output`: three 3 MB displays and a 3 MB update made a 12 MB notebook
+    (and feedback page); each is now left out, saying so."""
+    import json
+    from nbformat.v4 import new_code_cell, new_notebook
+    from autograder.grading.execute import DISPLAY_CAP, GradingExecute
+    source = ("from IPython.display import HTML, display\n"
+              "h = display(HTML('small'), display_id=True)\nh.update(HTML('B' * 3_000_000))\n"
+              "for _ in range(3):\n    display(HTML('A' * 3_000_000), display_id=True)")
+    nb = new_notebook(cells=[new_code_cell(source)],
+                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb, _ = GradingExecute(timeout=60, kernel_name="python3").preprocess(
+        nb, {"metadata": {"path": str(tmp_path)}, "nbgrader": {"notebook": "displays"}})
+    assert len(json.dumps(nb)) < DISPLAY_CAP, f"{len(json.dumps(nb)):,} bytes"
+    shown = [o["data"]["text/plain"] for o in nb.cells[0].outputs if "data" in o]
+    assert len(shown) == 4 and all("left out: over the" in s for s in shown), shown

@@ -113,6 +113,11 @@ def _size(output):
                for v in output.get("data", {}).values())
 
 
+def _left_out(size):
+    """What a display over the cap shows instead."""
+    return {"text/plain": f"(a display of {size:,} bytes, left out: over the {DISPLAY_CAP:,} bytes kept per cell)"}
+
+
 class GradingExecute(Execute):
     """nbgrader's Execute with the kernel's stderr kept, one retry in a fresh kernel, a failed
     kernel recorded in its notebook, and output capped per cell (see the module's docstring)."""
@@ -291,12 +296,22 @@ class GradingExecute(Execute):
         if size > room:
             if kind == "stream" and room > 0:
                 out.text = out.text.encode()[:room].decode("utf-8", "ignore")
-            elif not display_id:       # a display id indexes into outs: that one stays
+            elif not display_id:
                 outs.pop()
+            else:                      # a display id indexes into outs: it stays, emptied
+                out.data, out.metadata = _left_out(size), {}
         kept = _size(out) if outs and outs[-1] is out else 0
         self._kept[kind] += kept
         self._dropped[kind] += size - kept
         return out
+
+    def _update_display_id(self, display_id, msg):
+        """An update of a display (display_id): replaces what the display shows, wherever it is,
+        without passing through `output`, so capped here."""
+        size = _size(msg["content"])
+        if size > DISPLAY_CAP:
+            msg = {**msg, "content": {**msg["content"], "data": _left_out(size), "metadata": {}}}
+        super()._update_display_id(display_id, msg)
 
     def clear_output(self, outs, msg, cell_index):
         super().clear_output(outs, msg, cell_index)
