@@ -303,6 +303,14 @@ FILLS_DISK = '''for i in range(24):                  # 768 MB in the notebook's 
                 f.write(b"x" * 2 ** 25)
         ''' + TANH_BACKWARD
 
+# 2 MB into the kernel's socket folder (found from its connection file), the one folder
+# besides its scratch copy it may write, and left there until the nbgrader run ends
+FILLS_SOCKETS = '''import json, os
+        from ipykernel import get_connection_file
+        with open(os.path.join(os.path.dirname(json.load(open(get_connection_file()))["ip"]), "blob"), "wb") as f:
+            f.write(b"x" * 2 ** 21)
+        ''' + TANH_BACKWARD
+
 FAKE_SCORE = '''import json, sys
         print("Total score: 100/100")
         print(json.dumps({"score": 100, "tests": [], "scores": {"tanh_backward": 3}}))
@@ -368,6 +376,8 @@ HOSTILE = [
     Hostile("probe", probe, 100, NOTHING),
     Hostile("fills_disk", _tanh_backward(FILLS_DISK), without(*from_on("tanh_backward"), *of_notebook("3_training")),
             r"its folder holds more than 512 MB"),
+    Hostile("fills_sockets", _tanh_backward(FILLS_SOCKETS), without(*from_on("tanh_backward")),
+            r"its socket folder holds more than 1 MB"),
     Hostile("records_link", records_link, 0, r"refused \(RecordError: \.autograder_records is a link"),
     Hostile("notebook_symlinked_to_gradebook", notebook_symlinked_to_gradebook, 0,
             r"3_training.ipynb is a link or special file"),

@@ -843,3 +843,44 @@ def test_displays_with_a_display_id_are_capped_too(tmp_path):
     assert len(json.dumps(nb)) < DISPLAY_CAP, f"{len(json.dumps(nb)):,} bytes"
     shown = [o["data"]["text/plain"] for o in nb.cells[0].outputs if "data" in o]
     assert len(shown) == 4 and all("left out: over the" in s for s in shown), shown
+
+
+@pytest.mark.slow
+def test_a_students_notebooks_stop_at_their_budget_not_at_each_cells_timeout(tmp_path, monkeypatch):
+    """Cells a student added, each within the per-cell timeout, held up every student after them
+    in the batch (130 cells of 4.8 s at --timeout 5 ran 640 s): past the student's budget the
+    remaining cells are not run and say why; another student starts with a budget of their own."""
+    from nbformat.v4 import new_code_cell, new_notebook
+    from autograder.grading import execute
+    monkeypatch.setenv(execute.STUDENT_SECONDS_ENV, "10")     # a kernel's start counts too
+    monkeypatch.setenv(execute.SCRATCH_ENV, str(tmp_path / execute.STUDENT))
+    monkeypatch.setattr(execute.GradingExecute, "_started", {})
+
+    def run(student, cells):
+        nb = new_notebook(cells=[new_code_cell("import time; time.sleep(2)") for _ in range(cells)],
+                          metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        nb, _ = execute.GradingExecute(timeout=5, kernel_name="python3").preprocess(
+            nb, {"metadata": {"path": str(tmp_path)}, "nbgrader": {"student": student, "notebook": "n"}})
+        return ["ran" if c.execution_count else c.outputs[0]["ename"] for c in nb.cells]
+
+    first = run("slow", 10)
+    assert first[0] == "ran" and first[-1] == "GradingStopped" and first.count("ran") <= 5, first
+    assert run("slow", 1) == ["GradingStopped"], "the student's next notebook starts past the budget"
+    assert run("next", 1) == ["ran"]
+
+
+def test_a_kernels_socket_folder_is_held_to_its_own_bound(tmp_path):
+    """The socket folder is the one folder besides the scratch copy a kernel may write, and it
+    stays until the nbgrader run ends: 720 MB went there unchecked. 1 MB and 20 entries now."""
+    from types import SimpleNamespace
+    from autograder.grading import execute
+    sockets = tmp_path / "kernel-x"
+    sockets.mkdir()
+    runner = execute.GradingExecute()
+    runner.km = SimpleNamespace(transport="ipc", ip=str(sockets / "kernel"))
+    runner._overflow, runner._scratch = None, None
+    for i in range(5):
+        (sockets / f"kernel-{i + 1}").touch()          # the five sockets it needs
+    assert runner._over_bounds() == ""
+    (sockets / "blob").write_bytes(os.urandom(2 * 2 ** 20))
+    assert runner._over_bounds() == "its socket folder holds more than 1 MB"

@@ -18,8 +18,13 @@ does not stop when interrupted, and deletes the notebooks it had finished. Here:
 - **The scratch folder is bounded**: checked after each cell and every second while one
   runs, a kernel whose scratch folder (the only disk it can write) holds more
   than SCRATCH_MB or SCRATCH_ENTRIES files is killed, the cause says so, and no later kernel
-  of that student starts (the folder is still full). It can overshoot by what one second of
+  of that student starts (the folder is still full). Its socket folder, writable too, is held
+  to SOCKETS_MB and SOCKETS_ENTRIES the same way. It can overshoot by what one second of
   writing adds; each file is bounded by the sandbox's file-size limit.
+- **A student's notebooks share one wall-clock budget** (STUDENT_SECONDS_ENV, from their first
+  notebook's start): cells that would start after it are not run and carry an error saying
+  so. Cells a student added, each within the per-cell timeout, would otherwise hold up every
+  student after them in the batch.
 - **Output is capped per cell**: what a cell prints beyond OUTPUT_CAP bytes (and displays
   beyond DISPLAY_CAP: figures are larger than text) is counted, not kept, so a print left in
   a layer cannot bloat this process, the autograded notebook or the feedback; the cell then
@@ -37,6 +42,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -54,10 +60,12 @@ TRACEBACK_ENTRIES = 30       # traceback entries kept (the last ones: where it w
 STDERR_TAIL = 4096           # bytes of the kernel's stderr read back, of which the last STDERR_LINES lines
 STDERR_LINES = 12
 FAILURES_ENV = "AUTOGRADER_KERNEL_FAILURES"      # the student's failures file, {student} in it
+STUDENT_SECONDS_ENV = "AUTOGRADER_STUDENT_SECONDS"  # wall-clock seconds for all of a student's notebooks
 SCRATCH_ENV = "AUTOGRADER_STUDENT_SCRATCH"      # the student's scratch folder, {student} in it
 STUDENT = "{student}"
 SCRATCH_MB = 512             # disk the kernel's scratch folder may use (allocated blocks, not sizes)
 SCRATCH_ENTRIES = 10_000     # files and folders in it
+SOCKETS_MB, SOCKETS_ENTRIES = 1, 20     # its socket folder (writable too), which needs 5 sockets
 KILL_WAIT_S = 10             # seconds to wait for a killed kernel's process to be reaped
 LIMITS = {signal.SIGXCPU: "its CPU-time limit", signal.SIGXFSZ: "its file-size limit"}
 
@@ -73,9 +81,11 @@ def exit_text(code):
     return f"killed by {name.name}" + (f", {LIMITS[name]}" if name in LIMITS else "")
 
 
-def scratch_overflow(folder):
-    """Why `folder` is over its bounds ('' if it is not): blocks its files use, links not
-    followed; the walk stops at the first bound crossed, so it stays cheap."""
+def scratch_overflow(folder, mb=None, most=None, name="its folder"):
+    """Why `folder` is over its bounds, `mb` and `most` entries (SCRATCH_MB, SCRATCH_ENTRIES),
+    or '': blocks its files use, links not followed; the walk stops at the first bound
+    crossed, so it stays cheap."""
+    mb, most = SCRATCH_MB if mb is None else mb, SCRATCH_ENTRIES if most is None else most
     used, entries, stack = 0, 0, [folder]
     while stack:
         try:
@@ -86,10 +96,10 @@ def scratch_overflow(folder):
                         stack.append(entry.path)
                     else:
                         used += entry.stat(follow_symlinks=False).st_blocks * 512
-                    if entries > SCRATCH_ENTRIES:
-                        return f"its folder holds more than {SCRATCH_ENTRIES:,} files"
-                    if used > SCRATCH_MB * 2 ** 20:
-                        return f"its folder holds more than {SCRATCH_MB} MB"
+                    if entries > most:
+                        return f"{name} holds more than {most:,} files"
+                    if used > mb * 2 ** 20:
+                        return f"{name} holds more than {mb} MB"
         except OSError:
             continue               # gone or replaced while we looked: counted next time
     return ""
@@ -122,12 +132,18 @@ class GradingExecute(Execute):
     """nbgrader's Execute with the kernel's stderr kept, one retry in a fresh kernel, a failed
     kernel recorded in its notebook, and output capped per cell (see the module's docstring)."""
 
+    _started = {}      # student's scratch folder -> when their first notebook started (this process)
+    _deadline = None
+
     def preprocess(self, nb, resources):
         """The executed notebook and resources, as nbgrader's Execute returns them; a notebook
         whose kernel failed twice comes back with the failure recorded instead of raising."""
         name = (resources or {}).get("nbgrader", {}).get("notebook") or (resources or {}).get("unique_key", "?")
         self._scratch, self._failures = (self._of_student(resources, env) for env in (SCRATCH_ENV, FAILURES_ENV))
         causes, stderr = [], ""
+        seconds = os.environ.get(STUDENT_SECONDS_ENV)
+        self._deadline = (self._started.setdefault(self._scratch, time.monotonic()) + float(seconds)
+                          if seconds and self._scratch else None)
         for attempt in (1, 2):
             self._stderr = self._process = self._exit = self._cell = self._overflow = None
             try:
@@ -183,8 +199,11 @@ class GradingExecute(Execute):
             self._exit = self._process.poll()
 
     def _over_bounds(self):
-        """Why the kernel's scratch folder is over its bounds, once found; ''."""
-        self._overflow = self._overflow or (self._scratch and scratch_overflow(self._scratch)) or ""
+        """Why the kernel's scratch folder, or its socket folder (writable as well, and left
+        until the nbgrader run ends), is over its bounds, once found; ''."""
+        sockets = Path(self.km.ip).parent if getattr(self, "km", None) and self.km.transport == "ipc" else None
+        self._overflow = self._overflow or (self._scratch and scratch_overflow(self._scratch)) or (
+            sockets and scratch_overflow(sockets, SOCKETS_MB, SOCKETS_ENTRIES, "its socket folder")) or ""
         return self._overflow
 
     def _stop_if_overflowing(self):
@@ -260,6 +279,13 @@ class GradingExecute(Execute):
     # -- the cell being run, and its output cap
 
     def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and self._deadline is not None and time.monotonic() > self._deadline:
+            # past the student's budget (added cells, each within the per-cell timeout, would
+            # otherwise hold up every student after them in the batch): not run, scored zero
+            cell.outputs = [new_output("error", ename="GradingStopped", evalue=(
+                f"not run: this student's notebooks ran past their {os.environ[STUDENT_SECONDS_ENV]} s "
+                f"of grading"), traceback=[])]
+            return cell, resources
         self._cell, self._lines = index, 0
         self._kept, self._dropped = {"stream": 0, "display": 0}, {"stream": 0, "display": 0}
         cell, resources = super().preprocess_cell(cell, resources, index)

@@ -70,9 +70,11 @@ class Kernel:
     def environment(self, course, seconds):
         """What nbgrader passes on to execute.GradingExecute, which makes each student's
         scratch folder and failures file of the templates here, and to sandbox.main (nothing
-        else reaches the kernel). `seconds`: each kernel's CPU-time limit."""
-        from .execute import FAILURES_ENV, SCRATCH_ENV, STUDENT
+        else reaches the kernel). `seconds`: each kernel's CPU-time limit, and the wall-clock
+        time all of a student's notebooks may take (GradingExecute stops their cells after it)."""
+        from .execute import FAILURES_ENV, SCRATCH_ENV, STUDENT, STUDENT_SECONDS_ENV
         return {SCRATCH_ENV: str(scratch_folder(course, STUDENT)), "AUTOGRADER_CPU_SECONDS": str(int(seconds)),
+                STUDENT_SECONDS_ENV: str(int(seconds)),
                 "AUTOGRADER_KERNEL_MEMORY_MB": str(self.memory_mb),
                 "AUTOGRADER_SANDBOX": "none" if self.unsafe_no_sandbox else "bwrap",
                 FAILURES_ENV: str(failures_file(course, STUDENT))}
