@@ -656,6 +656,9 @@ def test_the_site_works_offline_with_titles_and_links_between_lectures(tmp_path)
         expected = {"index.html"} | ({pages[k - 1].name} if k > 0 else set()) | (
             {pages[k + 1].name} if k + 1 < len(pages) else set())
         assert set(re.findall(r'href="([^"]+)"', nav[0])) == expected, f"{page.name}: {nav[0]}"
+    notation = (tmp_path / lectures.NOTATION_PAGE).read_text()       # the page the lectures cite
+    assert "<title>Notation" in notation and "Two clashes: N and Y" in notation and "<table" in notation
+    assert all(f'href="{lectures.NOTATION_PAGE}"' in page.read_text() for page in [tmp_path / "index.html", *pages])
     cdn = tmp_path / "cdn"
     lectures.render_site({chosen[0].name: read(chosen[0])}, cdn, mathjax_url="https://cdn.example/MathJax.js")
     assert not (cdn / lectures.MATHJAX).exists() and "https://cdn.example/MathJax.js" in (cdn / "index.html").read_text()

@@ -288,21 +288,28 @@ def render_site(executed, out, mathjax_url=None):
     names = list(executed)
     pages = [Path(name).with_suffix(".html").name for name in names]
     titles = [describe(executed[name])[0] for name in names]
-    items = []
-    for i, name in enumerate(names):
-        body, _ = exporter.from_notebook_node(for_reader(executed[name]))
-        nav = navigation(pages, titles, i)
+    def write(page, nb, nav):
+        body, _ = exporter.from_notebook_node(nb)
         body = body.replace("<main>", "<main>\n" + nav, 1).replace("</main>", nav + "\n</main>", 1)
         # nbconvert loads require.js from a CDN for widgets and JavaScript outputs; the pages have neither
         body = body.replace(f'<script src="{exporter.require_js_url}"></script>', "", 1)
         body = body.replace(f'<script src="{mathjax_url}">', fonts + MATHJAX_A11Y + f'<script src="{mathjax_url}">', 1)
         body = body.replace("</head>", READABLE_PROMPTS + "</head>", 1)
         body = NBCONVERT_TAB_STOP.sub(r"\1", body).replace("</body>", SCROLL_STOPS + "</body>", 1)
-        (out / pages[i]).write_text(body.replace(*MATHJAX_LINEBREAKS), encoding="utf-8")
+        body = body.replace("<code>NOTATION.md</code>", f'<a href="{NOTATION_PAGE}"><code>NOTATION.md</code></a>')
+        (out / page).write_text(body.replace(*MATHJAX_LINEBREAKS), encoding="utf-8")
+
+    items = []
+    for i, name in enumerate(names):
+        write(pages[i], for_reader(executed[name]), navigation(pages, titles, i))
         summary = describe(executed[name])[1]
         items.append(f'<li><a href="{pages[i]}">{html.escape(titles[i])}</a>: {html.escape(summary)}</li>')
+    # the notation page the lectures and mytorch's docstrings cite, as a page of the site
+    notation = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell((ROOT / "NOTATION.md").read_text())],
+                                        metadata={"title": "Notation: the slides, the lecture notebooks and mytorch"})
+    write(NOTATION_PAGE, notation, f'<nav class="lecture-nav" style="{NAV_STYLE}"><span><a href="index.html">Index</a></span></nav>')
     (out / "index.html").write_text(INDEX.format(items="\n".join(items), mathjax=html.escape(mathjax_url),
-                                                 fonts=fonts + MATHJAX_A11Y), encoding="utf-8")
+                                                 fonts=fonts + MATHJAX_A11Y, notation=NOTATION_PAGE), encoding="utf-8")
 
 
 # accessible-pygments' light style, checked by its authors for WCAG AA contrast
@@ -340,6 +347,7 @@ def navigation(pages, titles, i):
     return f'<nav class="lecture-nav" style="{NAV_STYLE}">' + "".join(f"<span>{link}</span>" for link in links) + "</nav>"
 
 
+NOTATION_PAGE = "notation.html"
 NAV_STYLE = "display: flex; justify-content: space-between; gap: 1em; margin: 1em 0; font-family: sans-serif"
 MATHJAX = "mathjax"                               # the site's folder for MathJax
 # jupyter-server-mathjax ships MathJax 2 with the HTML-CSS output only (nbconvert's
@@ -405,7 +413,9 @@ one part of the lecture. Run them in Jupyter (from <code>lectures/</code>) to mo
 sliders and do the exercises.</p>
 <ol>
 {items}
-</ol></body></html>
+</ol>
+<p>The symbols of the slides beside <code>mytorch</code>'s names and shapes, and which lecture
+derives each numbered equation: <a href="{notation}">Notation</a>.</p></body></html>
 """
 
 
