@@ -826,18 +826,23 @@ def test_a_part_worth_one_point_is_reported_in_the_singular():
     assert f"[{four.id}, 4 points]: passed" in PartResult(four.id, True).report()
 
 
+def _python3_notebook(sources):
+    """A notebook of code cells for GradingExecute to run in the plain python3 kernel."""
+    from nbformat.v4 import new_code_cell, new_notebook
+    return new_notebook(cells=[new_code_cell(s) for s in sources],
+                        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+
+
 def test_displays_with_a_display_id_are_capped_too(tmp_path):
     """A display with a display id stays in place (updates find it by its index) and an update
     never passes through `output`: three 3 MB displays and a 3 MB update made a 12 MB notebook
     (and feedback page); each is now left out, saying so."""
     import json
-    from nbformat.v4 import new_code_cell, new_notebook
     from autograder.grading.execute import DISPLAY_CAP, GradingExecute
     source = ("from IPython.display import HTML, display\n"
               "h = display(HTML('small'), display_id=True)\nh.update(HTML('B' * 3_000_000))\n"
               "for _ in range(3):\n    display(HTML('A' * 3_000_000), display_id=True)")
-    nb = new_notebook(cells=[new_code_cell(source)],
-                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb = _python3_notebook([source])
     nb, _ = GradingExecute(timeout=60, kernel_name="python3").preprocess(
         nb, {"metadata": {"path": str(tmp_path)}, "nbgrader": {"notebook": "displays"}})
     assert len(json.dumps(nb)) < DISPLAY_CAP, f"{len(json.dumps(nb)):,} bytes"
@@ -850,15 +855,13 @@ def test_a_students_notebooks_stop_at_their_budget_not_at_each_cells_timeout(tmp
     """Cells a student added, each within the per-cell timeout, held up every student after them
     in the batch (130 cells of 4.8 s at --timeout 5 ran 640 s): past the student's budget the
     remaining cells are not run and say why; another student starts with a budget of their own."""
-    from nbformat.v4 import new_code_cell, new_notebook
     from autograder.grading import execute
     monkeypatch.setenv(execute.STUDENT_SECONDS_ENV, "10")     # a kernel's start counts too
     monkeypatch.setenv(execute.SCRATCH_ENV, str(tmp_path / execute.STUDENT))
     monkeypatch.setattr(execute.GradingExecute, "_started", {})
 
     def run(student, cells):
-        nb = new_notebook(cells=[new_code_cell("import time; time.sleep(2)") for _ in range(cells)],
-                          metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        nb = _python3_notebook(["import time; time.sleep(2)"] * cells)
         nb, _ = execute.GradingExecute(timeout=5, kernel_name="python3").preprocess(
             nb, {"metadata": {"path": str(tmp_path)}, "nbgrader": {"student": student, "notebook": "n"}})
         return ["ran" if c.execution_count else c.outputs[0]["ename"] for c in nb.cells]

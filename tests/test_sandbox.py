@@ -90,13 +90,19 @@ def test_a_kernel_asked_for_tcp_is_refused_at_once_saying_why(folders, monkeypat
     """A sandboxed kernel has no network, so over TCP it never answers: a client waited its whole
     start-up timeout ("Kernel didn't respond in 60 seconds", as the bench's breakdown did), not
     told why. sandbox.main refuses it before starting anything."""
+    _refused_by_main(folders, monkeypatch, "TCP sockets, but a sandboxed kernel has no network.*transport = 'ipc'")
+
+
+def _refused_by_main(folders, monkeypatch, match):
+    """sandbox.main, started as nbgrader starts it, exits with a message matching `match`
+    and starts nothing."""
     connection, cwd, scratch = folders
     monkeypatch.chdir(cwd)
     monkeypatch.setenv("AUTOGRADER_SCRATCH", str(scratch))
     monkeypatch.delenv("AUTOGRADER_SANDBOX", raising=False)
     monkeypatch.setattr(sandbox, "_set_limits", lambda: None)     # never on this test's process
     monkeypatch.setattr(os, "execvp", lambda *a: pytest.fail(f"started {a[1][:3]}"))
-    with pytest.raises(SystemExit, match="TCP sockets, but a sandboxed kernel has no network.*transport = 'ipc'"):
+    with pytest.raises(SystemExit, match=match):
         sandbox.main(["-f", str(connection)])
 
 
@@ -104,7 +110,7 @@ def test_a_kernel_that_could_read_the_hidden_values_is_refused(folders, monkeypa
     """Installed into site-packages (not editable), the package brought its secret into a folder
     every kernel reads whole: a kernel read hidden_expected.npz and scored a stub. The sandbox
     refuses to start it, saying why."""
-    connection, cwd, scratch = folders
+    connection = folders[0]
     sockets = connection.parent / "sockets"
     sockets.mkdir()
     connection.write_text(json.dumps({"transport": "ipc", "ip": str(sockets / "kernel")}))
@@ -114,13 +120,7 @@ def test_a_kernel_that_could_read_the_hidden_values_is_refused(folders, monkeypa
     monkeypatch.setattr(sandbox, "SECRET", site / "autograder" / "grading" / "secret")
     monkeypatch.setattr(sys, "path", [*sys.path, str(site)])
     assert sandbox.secret_in_reach(connection) == str(site)
-    monkeypatch.chdir(cwd)
-    monkeypatch.setenv("AUTOGRADER_SCRATCH", str(scratch))
-    monkeypatch.delenv("AUTOGRADER_SANDBOX", raising=False)
-    monkeypatch.setattr(sandbox, "_set_limits", lambda: None)     # never on this test's process
-    monkeypatch.setattr(os, "execvp", lambda *a: pytest.fail(f"started {a[1][:3]}"))
-    with pytest.raises(SystemExit, match="hidden values .* lie under .*site-packages.*refusing to run student code"):
-        sandbox.main(["-f", str(connection)])
+    _refused_by_main(folders, monkeypatch, "hidden values .* lie under .*site-packages.*refusing to run student code")
 
 
 def test_the_wheel_leaves_the_hidden_values_out(tmp_path):
@@ -203,15 +203,12 @@ print("started 20 threads")
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="a uid per student is a root grader's")
-def test_one_students_threads_leave_anothers_kernel_room_to_start(tmp_path, monkeypatch):
+def test_one_students_threads_leave_anothers_kernel_room_to_start(folders, monkeypatch):
     """Two students' sandboxed processes at once: the first takes every thread its process limit
     allows and holds them; the second still starts its threads. With one uid for both (as
     AUTOGRADER_SANDBOX_UID gives), it cannot: the check can fail."""
-    base = Path(tempfile.mkdtemp(prefix="ag-nproc-", dir="/tmp"))
-    os.chmod(base, 0o755)
-    connection = base / "kernel.json"
-    connection.write_text(json.dumps({"transport": "tcp", "ip": "127.0.0.1"}))
-    connection.chmod(0o644)
+    connection = folders[0]
+    base = connection.parent
 
     def sandboxed(student, code):
         cwd, scratch = base / "autograded" / student, base / "scratch" / student
@@ -222,21 +219,18 @@ def test_one_students_threads_leave_anothers_kernel_room_to_start(tmp_path, monk
         return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 preexec_fn=sandbox._set_limits)
 
-    try:
-        for shared, works in ((None, True), (65534, False)):
-            monkeypatch.setattr(sandbox, "SANDBOX_UID", shared)
-            hog = sandboxed(f"hog-{works}", HOG)
-            try:
-                held = int(hog.stdout.readline() or 0)
-                assert held > 200, hog.stderr.read() if hog.poll() is not None else held
-                other = sandboxed(f"other-{works}", THREADS)
-                out, err = other.communicate(timeout=60)
-                assert ("started 20 threads" in out) == works, (shared, out, err)
-            finally:
-                hog.kill()
-                hog.wait()
-    finally:
-        shutil.rmtree(base)
+    for shared, works in ((None, True), (65534, False)):
+        monkeypatch.setattr(sandbox, "SANDBOX_UID", shared)
+        hog = sandboxed(f"hog-{works}", HOG)
+        try:
+            held = int(hog.stdout.readline() or 0)
+            assert held > 200, hog.stderr.read() if hog.poll() is not None else held
+            other = sandboxed(f"other-{works}", THREADS)
+            out, err = other.communicate(timeout=60)
+            assert ("started 20 threads" in out) == works, (shared, out, err)
+        finally:
+            hog.kill()
+            hog.wait()
 
 
 FONTS = r"""

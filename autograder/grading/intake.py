@@ -43,9 +43,9 @@ def student_ids(handins):
     A name that is no STUDENT_ID is refused, not graded: each refusal is a line saying why."""
     ids, refused = {}, []
     for p in sorted(Path(handins).iterdir()):
-        sid = p.stem if p.suffix == ".zip" else p.name
         if p.name.startswith("."):
             continue
+        sid = p.stem if p.suffix == ".zip" else p.name
         if STUDENT_ID.fullmatch(sid):
             ids[sid] = p
         else:
